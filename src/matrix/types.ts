@@ -1,0 +1,127 @@
+// The shape of matrix.yaml once validated. Everything the engine knows about
+// architectures, toolchains and targets comes from here: the matrix is data.
+
+/** Where a value came from in matrix.yaml, for error messages and reports. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ArchToolchainOverride {
+  /** Extra compiler flags for this arch with this toolchain only. */
+  cflags: string[];
+  /** Extra linker flags for this arch with this toolchain only. */
+  ldflags: string[];
+  /** Linker to use instead of the toolchain's default (e.g. `bfd` where lld cannot link). */
+  linker?: string;
+}
+
+export interface ArchSpec {
+  name: string;
+  /** GNU triple: also the sysroot `/usr/<triple>` and the cross tool prefix. */
+  triple: string;
+  /** Debian architecture name, for `libc6-dev-<debian>-cross`. */
+  debian: string;
+  /** qemu-user binary that runs this arch's programs. */
+  qemu: string;
+  /** Host machines (`uname -m`) that run this arch's programs directly. */
+  nativeOn: string[];
+  /** ELF interpreter a native run needs (if absent, fall back to qemu). */
+  interpreter?: string;
+  /** Extra Debian packages needed to run natively (e.g. libc6-i386). */
+  nativePackages: string[];
+  cflags: string[];
+  ldflags: string[];
+  toolchains: Record<string, ArchToolchainOverride>;
+  location: SourceLocation;
+}
+
+export type ToolchainKind = 'gcc' | 'llvm';
+
+export interface ToolchainSpec {
+  name: string;
+  kind: ToolchainKind;
+  /** Version suffix (`12` -> gcc-12 / clang-12); empty means the unversioned default. */
+  version: string;
+  /** CMake toolchain file, relative to the matrix.yaml directory. */
+  cmakeToolchain: string;
+  /** Default linker (`lld` for llvm); empty means the compiler's default. */
+  linker: string;
+  /** Debian packages, with `{triple}`, `{debian}` and `{version}` placeholders. */
+  packages: string[];
+  location: SourceLocation;
+}
+
+export type StageKind = 'test' | 'bench' | 'check';
+export type OutputFormat = 'tap' | 'exit-code' | 'expect';
+/** Where a run stage may execute: anywhere (native or qemu), or only natively on x86. */
+export type RunWhere = 'any' | 'native' | 'native-x86';
+
+export interface RunStageSpec {
+  name: string;
+  kind: StageKind;
+  /** argv, relative to the build directory for the program (argv[0]). */
+  command: string[];
+  format: OutputFormat;
+  /** For format `expect`: the exact stdout (trimmed) the program must print. */
+  expectStdout?: string;
+  where: RunWhere;
+  /** Seconds; overrides the run-wide timeout for this stage. */
+  timeout?: number;
+  location: SourceLocation;
+}
+
+export type BuildSystem = 'cmake' | 'make';
+
+export interface TargetSpec {
+  name: string;
+  build: BuildSystem;
+  /** Source directory, relative to the matrix.yaml directory. */
+  source: string;
+  /** Extra configure arguments (cmake -D...), or make variables for `make`. */
+  configureArgs: string[];
+  /** Build-tool targets (empty = default target). */
+  buildTargets: string[];
+  /** Globs (relative to source) whose contents key the cache; default: everything in source. */
+  inputs: string[];
+  stages: RunStageSpec[];
+  location: SourceLocation;
+}
+
+export interface CellMatch {
+  arch?: string;
+  toolchain?: string;
+  target?: string;
+}
+
+export interface Expectation {
+  match: CellMatch;
+  /** `xfail`: expected to fail (optionally at a given stage); `skip`: do not run. */
+  status: 'xfail' | 'skip';
+  stage?: string;
+  reason: string;
+  link?: string;
+  location: SourceLocation;
+}
+
+export interface MatrixDefaults {
+  /** Seconds per stage. */
+  timeout: number;
+  retries: number;
+  /** Bytes of output kept per stage log. */
+  logLimit: number;
+}
+
+export interface MatrixConfig {
+  /** Absolute path of matrix.yaml. */
+  file: string;
+  /** Directory paths are relative to. */
+  root: string;
+  version: number;
+  defaults: MatrixDefaults;
+  architectures: ArchSpec[];
+  toolchains: ToolchainSpec[];
+  targets: TargetSpec[];
+  expectations: Expectation[];
+}

@@ -1,0 +1,105 @@
+// The one record of a run: written as status.json, read back by `matrix report`.
+// Reporters only format this; they never run anything.
+
+export const SCHEMA_VERSION = 1;
+
+export type CellStatus = 'pass' | 'fail' | 'xfail' | 'xpass' | 'timeout' | 'error' | 'skip' | 'flaky';
+
+/** Statuses that make `matrix run` exit 1. */
+export const UNEXPECTED_STATUSES: readonly CellStatus[] = ['fail', 'xpass', 'timeout', 'error'];
+
+export type StageStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
+
+export interface TestCaseResult {
+  name: string;
+  ok: boolean;
+  skipped?: boolean;
+  todo?: boolean;
+  /** TAP YAML diagnostic or the failing line, when not ok. */
+  message?: string;
+}
+
+export interface StageResult {
+  name: string;
+  kind: 'probe' | 'configure' | 'build' | 'test' | 'bench' | 'check';
+  status: StageStatus;
+  /** argv of the command, shell-quoted for display. */
+  command?: string;
+  cwd?: string;
+  exitCode?: number;
+  signal?: string;
+  durationMs: number;
+  /** Path of the stage's log, relative to the report directory. */
+  log?: string;
+  /** Whether the log was capped. */
+  logTruncated?: boolean;
+  firstError?: string;
+  tests?: TestCaseResult[];
+  /** Parsed JSON a benchmark printed (for reports that chart it). */
+  data?: unknown;
+  attempts?: number;
+}
+
+export interface CellVersions {
+  compiler?: string;
+  qemu?: string;
+  cmake?: string;
+}
+
+export interface CellResult {
+  id: string;
+  arch: string;
+  toolchain: string;
+  target: string;
+  status: CellStatus;
+  /** Stage that decided a non-pass status (or the last stage for pass). */
+  stage?: string;
+  signal?: string;
+  firstError?: string;
+  /** Why skipped, or the expectation's reason for xfail/xpass. */
+  reason?: string;
+  link?: string;
+  /** Command that installs what is missing (skip). */
+  install?: string;
+  runner: 'native' | 'qemu' | 'none';
+  versions: CellVersions;
+  durationMs: number;
+  stages: StageResult[];
+  /** One line that rebuilds and reruns this cell outside the tool. */
+  reproducer: string;
+  /** Input hash keying the cache. */
+  inputHash?: string;
+  cached: boolean;
+  attempts: number;
+}
+
+export interface HostInfo {
+  machine: string;
+  platform: string;
+  release: string;
+  cpus: number;
+  cpuModel: string;
+  memoryBytes: number;
+  node: string;
+  /** Filled from the host addon when built (vendor, family, model, uarch...). */
+  cpu?: Record<string, unknown>;
+}
+
+export interface RunResults {
+  schemaVersion: number;
+  tool: { name: 'matrix'; version: string };
+  /** Hash of matrix.yaml's contents. */
+  matrixHash: string;
+  matrixFile: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** False when interrupted (Ctrl-C): some cells did not run. */
+  complete: boolean;
+  host: HostInfo;
+  options: { jobs: number; retries: number; timeout: number; cache: boolean; selection: Record<string, string[]> };
+  summary: Record<CellStatus, number> & { total: number; unexpected: number };
+  cells: CellResult[];
+  /** Optional extra sections contributed by stages (e.g. host SMC table). */
+  extras?: Record<string, unknown>;
+}
