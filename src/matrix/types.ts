@@ -85,6 +85,12 @@ export interface TargetSpec {
   buildTargets: string[];
   /** Globs (relative to source) whose contents key the cache; default: everything in source. */
   inputs: string[];
+  /**
+   * Host-side command (argv) run once per target before any of its cells, e.g.
+   * to generate sources; `outputs` are globs (relative to the target's source)
+   * of what it produces.
+   */
+  prepare?: { command: string[]; outputs?: string[] };
   stages: RunStageSpec[];
   location: SourceLocation;
 }

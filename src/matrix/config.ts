@@ -1,0 +1,731 @@
+// matrix.yaml: read, parse and validate into a MatrixConfig.
+//
+// Validation is strict and stops at the first problem: one OrchestratorError
+// whose location is the offending YAML node (file:line:column, 1-based) and
+// whose message says what is wrong and what to write instead. Nothing here
+// touches the file system except loadMatrixFile's read, so parseMatrix is pure.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Scalar,
+  type YAMLError,
+  type YAMLMap,
+} from 'yaml';
+import { OrchestratorError } from '../errors.js';
+import { didYouMean } from './suggest.js';
+import type {
+  ArchSpec,
+  ArchToolchainOverride,
+  BuildSystem,
+  Expectation,
+  MatrixConfig,
+  MatrixDefaults,
+  OutputFormat,
+  RunStageSpec,
+  RunWhere,
+  SourceLocation,
+  StageKind,
+  TargetSpec,
+  ToolchainKind,
+  ToolchainSpec,
+} from './types.js';
+
+export const MATRIX_VERSION = 1;
+
+export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024 };
+
+/** Stages every cell has before its run stages; expectations may name them, run stages may not. */
+export const BUILTIN_STAGES = ['probe', 'configure', 'build'] as const;
+/** Names a run stage may not take (the built-in stages and the per-target prepare step). */
+const RESERVED_STAGE_NAMES: readonly string[] = [...BUILTIN_STAGES, 'prepare'];
+
+const TOOLCHAIN_KINDS: readonly ToolchainKind[] = ['gcc', 'llvm'];
+const BUILD_SYSTEMS: readonly BuildSystem[] = ['cmake', 'make'];
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['tap', 'exit-code', 'expect'];
+const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86'];
+const STAGE_KINDS: readonly StageKind[] = ['test', 'bench', 'check'];
+const EXPECTATION_STATUSES: readonly Expectation['status'][] = ['xfail', 'skip'];
+const PACKAGE_PLACEHOLDERS = ['triple', 'debian', 'version'];
+
+/** Names become parts of cell ids and directory names. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** sha256 (hex) of matrix.yaml's contents: results of different matrix versions are never merged. */
+export function matrixHash(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Read and validate a matrix file. Throws CONFIG_NOT_FOUND, CONFIG_SYNTAX, CONFIG_INVALID or IO. */
+export async function loadMatrixFile(file: string): Promise<MatrixConfig> {
+  return (await loadMatrixFileWithHash(file)).config;
+}
+
+/** loadMatrixFile plus the hash of exactly the text that was validated. */
+export async function loadMatrixFileWithHash(file: string): Promise<{ config: MatrixConfig; hash: string }> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new OrchestratorError(
+        'CONFIG_NOT_FOUND',
+        `matrix file not found: ${abs}; run from the directory that holds matrix.yaml or name the file explicitly`,
+        { cause: err },
+      );
+    }
+    if (code === 'EISDIR') {
+      throw new OrchestratorError('CONFIG_NOT_FOUND', `matrix file ${abs} is a directory; name the YAML file inside it`, {
+        cause: err,
+      });
+    }
+    throw new OrchestratorError('IO', `cannot read matrix file ${abs}: ${(err as Error).message}`, { cause: err });
+  }
+  return { config: parseMatrix(text, abs), hash: matrixHash(text) };
+}
+
+/** Parse and validate matrix.yaml's text. `file` is used for locations and to resolve `root`. */
+export function parseMatrix(text: string, file: string): MatrixConfig {
+  const abs = path.resolve(file);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    keepSourceTokens: true,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  const r = new Reader(abs, doc, lineCounter);
+  r.checkSyntax();
+  return r.matrix();
+}
+
+// ---------------------------------------------------------------------------
+
+/** How a key of a mapping is described in "missing key" messages. */
+interface KeyRule {
+  required?: boolean;
+  /** What the key holds, shown when it is missing. */
+  hint: string;
+}
+type KeyRules = Record<string, KeyRule>;
+
+/** A value to read, with what to call it in messages and where to point when it is empty. */
+interface Val {
+  node: Node | null;
+  /** e.g. `"triple" in architecture "aarch64"` */
+  label: string;
+  /** Location of the value, or of its key when the value is empty. */
+  loc: SourceLocation;
+}
+
+interface Entry {
+  name: string;
+  keyLoc: SourceLocation;
+  value: Val;
+}
+
+const TOP_KEYS: KeyRules = {
+  version: { required: true, hint: `add "version: ${MATRIX_VERSION}"` },
+  defaults: { hint: 'timeout, retries, log_limit' },
+  architectures: { required: true, hint: 'a mapping of architecture name -> triple, debian, qemu, native_on' },
+  toolchains: { required: true, hint: 'a mapping of toolchain name -> kind, cmake_toolchain' },
+  targets: { required: true, hint: 'a mapping of target name -> build, source, stages' },
+  expectations: { hint: 'a list of known failures and skips' },
+};
+const DEFAULTS_KEYS: KeyRules = {
+  timeout: { hint: 'seconds per stage' },
+  retries: { hint: 'reruns of a failed run stage' },
+  log_limit: { hint: 'bytes kept per stage log' },
+};
+const ARCH_KEYS: KeyRules = {
+  triple: { required: true, hint: 'the GNU triple, e.g. aarch64-linux-gnu' },
+  debian: { required: true, hint: 'the Debian architecture name, e.g. arm64' },
+  qemu: { required: true, hint: 'the qemu-user binary, e.g. qemu-aarch64' },
+  native_on: { required: true, hint: 'the host machines (uname -m) that run it directly; [] for none' },
+  interpreter: { hint: 'the ELF interpreter a native run needs' },
+  native_packages: { hint: 'Debian packages a native run needs' },
+  cflags: { hint: 'extra compiler flags' },
+  ldflags: { hint: 'extra linker flags' },
+  toolchains: { hint: 'per-toolchain overrides: cflags, ldflags, linker' },
+};
+const ARCH_TOOLCHAIN_KEYS: KeyRules = {
+  cflags: { hint: 'extra compiler flags' },
+  ldflags: { hint: 'extra linker flags' },
+  linker: { hint: 'the linker to use, e.g. bfd' },
+};
+const TOOLCHAIN_KEYS: KeyRules = {
+  kind: { required: true, hint: `one of ${TOOLCHAIN_KINDS.join(', ')}` },
+  version: { hint: 'compiler version suffix, e.g. 14' },
+  cmake_toolchain: { required: true, hint: 'the CMake toolchain file, e.g. toolchains/gcc.cmake' },
+  linker: { hint: 'default linker, e.g. lld' },
+  packages: { hint: 'Debian packages, with {triple}, {debian} and {version} placeholders' },
+};
+const TARGET_KEYS: KeyRules = {
+  build: { required: true, hint: `one of ${BUILD_SYSTEMS.join(', ')}` },
+  source: { required: true, hint: 'the source directory, relative to the matrix file' },
+  configure_args: { hint: 'extra configure arguments' },
+  build_targets: { hint: 'build-tool targets' },
+  inputs: { hint: 'globs that key the cache' },
+  prepare: { hint: 'a host command run once before the cells: command, outputs' },
+  stages: { required: true, hint: 'a list of run stages: name, run, format; [] for build-only' },
+};
+const PREPARE_KEYS: KeyRules = {
+  command: { required: true, hint: 'the argv to run, e.g. [python3, gen.py]' },
+  outputs: { hint: 'globs of the files it produces' },
+};
+const STAGE_KEYS: KeyRules = {
+  name: { required: true, hint: 'a unique name within the target' },
+  run: { required: true, hint: 'the argv, relative to the build directory, e.g. [bin/tests]' },
+  format: { hint: OUTPUT_FORMATS.join(', ') },
+  expect_stdout: { hint: 'the exact stdout for format expect' },
+  where: { hint: RUN_WHERE.join(', ') },
+  kind: { hint: STAGE_KINDS.join(', ') },
+  timeout: { hint: 'seconds' },
+};
+const EXPECTATION_KEYS: KeyRules = {
+  arch: { hint: 'an architecture name or a list of them' },
+  toolchain: { hint: 'a toolchain name or a list of them' },
+  target: { hint: 'a target name or a list of them' },
+  status: { required: true, hint: `one of ${EXPECTATION_STATUSES.join(', ')}` },
+  stage: { hint: 'the stage expected to fail' },
+  reason: { required: true, hint: 'why, in a sentence' },
+  link: { hint: 'an http(s) URL to the bug' },
+};
+
+class Reader {
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document.Parsed,
+    private readonly lc: LineCounter,
+  ) {}
+
+  // --- locations and errors ------------------------------------------------
+
+  at(offset: number): SourceLocation {
+    const p = this.lc.linePos(offset);
+    return { file: this.file, line: p.line, column: p.col };
+  }
+
+  locOf(node: Node, fallback?: SourceLocation): SourceLocation {
+    // An empty value (`key:` with nothing) sits after the colon; point at the key instead.
+    if (fallback && isScalar(node) && node.value === null && !node.source) return fallback;
+    const start = node.range?.[0];
+    return start === undefined ? (fallback ?? this.at(0)) : this.at(start);
+  }
+
+  fail(loc: SourceLocation, message: string): never {
+    throw new OrchestratorError('CONFIG_INVALID', message, { location: loc });
+  }
+
+  /** YAML errors (and warnings, e.g. unknown tags) are CONFIG_SYNTAX. */
+  checkSyntax(): void {
+    const err: YAMLError | undefined = this.doc.errors[0] ?? this.doc.warnings[0];
+    if (!err) return;
+    const loc = this.at(err.pos[0]);
+    let message: string;
+    switch (err.code) {
+      case 'DUPLICATE_KEY': {
+        const dup = this.duplicateKey(err.pos[0]);
+        message = dup
+          ? `duplicate key "${dup.name}" (first at line ${dup.firstLine}); each key may appear only once in a mapping`
+          : 'duplicate key; each key may appear only once in a mapping';
+        break;
+      }
+      case 'MULTIPLE_DOCS':
+        message = 'the matrix file holds more than one YAML document; remove the extra "---" separator';
+        break;
+      case 'TAB_AS_INDENT':
+        message = 'YAML syntax error: tabs are not allowed as indentation; indent with spaces';
+        break;
+      case 'TAG_RESOLVE_FAILED':
+        message = `YAML syntax error: ${err.message}; matrix.yaml uses no custom tags`;
+        break;
+      default:
+        message = `YAML syntax error: ${err.message}`;
+    }
+    throw new OrchestratorError('CONFIG_SYNTAX', message, { location: loc });
+  }
+
+  private duplicateKey(offset: number): { name: string; firstLine: number } | undefined {
+    let found: { name: string; firstLine: number } | undefined;
+    visit(this.doc, {
+      Map: (_key, map) => {
+        const dupPair = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+        if (!dupPair || !isScalar(dupPair.key)) return undefined;
+        const name = String(dupPair.key.value);
+        const first = map.items.find((p) => isScalar(p.key) && String(p.key.value) === name);
+        const start = first && isScalar(first.key) ? first.key.range?.[0] : undefined;
+        found = { name, firstLine: start === undefined ? 0 : this.lc.linePos(start).line };
+        return visit.BREAK;
+      },
+    });
+    return found;
+  }
+
+  // --- generic readers -----------------------------------------------------
+
+  deref(node: Node | null): Node | null {
+    if (node && isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    return node;
+  }
+
+  describe(node: Node | null): string {
+    node = this.deref(node);
+    if (!node) return 'an empty value';
+    if (isMap(node)) return 'a mapping';
+    if (isSeq(node)) return 'a list';
+    if (isScalar(node)) {
+      const v = node.value;
+      if (v === null) return node.source ? `null (${node.source})` : 'an empty value';
+      if (typeof v === 'string') return `a string "${v.length > 40 ? v.slice(0, 37) + '...' : v}"`;
+      if (typeof v === 'number') return `a number (${node.source ?? String(v)})`;
+      if (typeof v === 'boolean') return `a boolean (${node.source ?? String(v)})`;
+      return `a ${typeof v}`;
+    }
+    return 'an unsupported value';
+  }
+
+  mapOf(v: Val, what: string): YAMLMap {
+    const node = this.deref(v.node);
+    if (!node || !isMap(node)) this.fail(v.loc, `${v.label} must be ${what}, got ${this.describe(node)}`);
+    return node as YAMLMap;
+  }
+
+  /** The entries of a mapping whose keys are names (of arches, toolchains, ...). */
+  named(v: Val, what: string, kindName: string): Entry[] {
+    const map = this.mapOf(v, what);
+    const out: Entry[] = [];
+    for (const pair of map.items) {
+      const keyNode = this.deref(pair.key as Node | null);
+      const keyLoc = keyNode ? this.locOf(keyNode) : this.locOf(map);
+      if (!keyNode || !isScalar(keyNode) || typeof keyNode.value !== 'string') {
+        this.fail(keyLoc, `${kindName} name must be a string, got ${this.describe(keyNode)}; quote it if it looks like a number`);
+      }
+      const name = (keyNode as Scalar<string>).value;
+      if (!NAME_RE.test(name)) {
+        this.fail(
+          keyLoc,
+          `invalid ${kindName} name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit (names become cell ids and directory names)`,
+        );
+      }
+      const value = pair.value as Node | null;
+      out.push({ name, keyLoc, value: { node: value, label: `${kindName} "${name}"`, loc: value ? this.locOf(value, keyLoc) : keyLoc } });
+    }
+    return out;
+  }
+
+  /**
+   * The fields of a settings mapping: rejects unknown keys (with the nearest
+   * valid one) and reports missing required keys at the mapping itself.
+   */
+  fields(v: Val, owner: string, rules: KeyRules, what?: string): { map: YAMLMap; get: (key: string) => Val | undefined } {
+    const map = this.mapOf(v, what ?? `a mapping (${Object.keys(rules).join(', ')})`);
+    const found = new Map<string, Val>();
+    const valid = Object.keys(rules);
+    for (const pair of map.items) {
+      const keyNode = this.deref(pair.key as Node | null);
+      const keyLoc = keyNode ? this.locOf(keyNode) : this.locOf(map);
+      if (!keyNode || !isScalar(keyNode) || typeof keyNode.value !== 'string') {
+        this.fail(keyLoc, `keys in ${owner} must be strings, got ${this.describe(keyNode)} (valid keys: ${valid.join(', ')})`);
+      }
+      const key = (keyNode as Scalar<string>).value;
+      if (!Object.hasOwn(rules, key)) {
+        const hint = didYouMean(key, valid);
+        this.fail(keyLoc, `unknown key "${key}" in ${owner}${hint || ` (valid keys: ${valid.join(', ')})`}`);
+      }
+      const value = pair.value as Node | null;
+      found.set(key, { node: value, label: `"${key}" in ${owner}`, loc: value ? this.locOf(value, keyLoc) : keyLoc });
+    }
+    for (const [key, rule] of Object.entries(rules)) {
+      if (rule.required && !found.has(key)) {
+        this.fail(this.locOf(map, v.loc), `${owner} is missing required key "${key}" (${rule.hint})`);
+      }
+    }
+    return { map, get: (key) => found.get(key) };
+  }
+
+  str(v: Val, opts: { nonEmpty?: boolean; numbers?: boolean } = {}): string {
+    const node = this.deref(v.node);
+    let s: string | undefined;
+    if (node && isScalar(node)) {
+      if (typeof node.value === 'string') s = node.value;
+      // Plain numbers keep their spelling: `version: 3.10` is "3.10", not "3.1".
+      else if (opts.numbers && typeof node.value === 'number') s = node.source ?? String(node.value);
+    }
+    if (s === undefined) {
+      const quote = node && isScalar(node) && node.value !== null ? '; quote it' : '';
+      this.fail(v.loc, `${v.label} must be a string, got ${this.describe(node)}${quote}`);
+    }
+    if (opts.nonEmpty && s.trim() === '') this.fail(v.loc, `${v.label} must not be empty`);
+    return s;
+  }
+
+  num(v: Val, opts: { integer?: boolean; min?: number; positive?: boolean; unit: string }): number {
+    const node = this.deref(v.node);
+    const value = node && isScalar(node) ? node.value : undefined;
+    const shown = node && isScalar(node) ? (node.source ?? String(value)) : '';
+    const kind = opts.integer ? 'an integer' : 'a number';
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      this.fail(v.loc, `${v.label} must be ${kind} (${opts.unit}), got ${this.describe(node)}`);
+    }
+    if (opts.integer && !Number.isInteger(value)) {
+      this.fail(v.loc, `${v.label} must be a whole number (${opts.unit}), got ${shown}`);
+    }
+    if (opts.positive && value <= 0) {
+      this.fail(v.loc, `${v.label} must be greater than 0 (${opts.unit}), got ${shown}`);
+    }
+    if (opts.min !== undefined && value < opts.min) {
+      this.fail(v.loc, `${v.label} must be at least ${opts.min}, got ${shown}`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(v: Val, values: readonly T[]): T {
+    const node = this.deref(v.node);
+    const s = node && isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+    if (s === undefined) {
+      this.fail(v.loc, `${v.label} must be one of ${values.join(', ')}, got ${this.describe(node)}`);
+    }
+    if (!(values as readonly string[]).includes(s)) {
+      this.fail(v.loc, `${v.label} has invalid value "${s}"${didYouMean(s, values)} (valid: ${values.join(', ')})`);
+    }
+    return s as T;
+  }
+
+  list<T>(v: Val, read: (item: Val, index: number) => T, what = 'a list'): T[] {
+    const node = this.deref(v.node);
+    if (!node || !isSeq(node)) {
+      const hint = node && isScalar(node) && typeof node.value === 'string' ? `; write [${node.value}]` : '';
+      const empty = !node || (isScalar(node) && node.value === null) ? '; write [] for none' : '';
+      this.fail(v.loc, `${v.label} must be ${what}, got ${this.describe(node)}${hint || empty}`);
+    }
+    return node.items.map((item, i) => {
+      const itemNode = item as Node | null;
+      return read({ node: itemNode, label: `item ${i + 1} of ${v.label}`, loc: itemNode ? this.locOf(itemNode, this.locOf(node)) : this.locOf(node) }, i);
+    });
+  }
+
+  strList(v: Val | undefined, opts: { numbers?: boolean; nonEmpty?: boolean } = {}): string[] {
+    if (!v) return [];
+    return this.list(v, (item) => this.str(item, opts), 'a list of strings');
+  }
+
+  /** argv: a non-empty list whose first item (the program) is non-empty. */
+  argv(v: Val): string[] {
+    const argv = this.list(v, (item) => this.str(item, { numbers: true }), 'a list of strings (argv), e.g. [bin/tests, --quick]');
+    if (argv.length === 0) this.fail(v.loc, `${v.label} must not be empty: give at least the program to run`);
+    if (argv[0]!.trim() === '') this.fail(v.loc, `${v.label} has an empty program name (its first item)`);
+    return argv;
+  }
+
+  // --- the matrix ----------------------------------------------------------
+
+  matrix(): MatrixConfig {
+    const contents = this.doc.contents as Node | null;
+    const empty = !contents || (isScalar(contents) && contents.value === null);
+    if (empty) {
+      this.fail(
+        this.at(0),
+        `the matrix file is empty; it needs "version: ${MATRIX_VERSION}", "architectures", "toolchains" and "targets"`,
+      );
+    }
+    const top = this.fields(
+      { node: contents, label: 'the top level of the matrix file', loc: this.locOf(contents) },
+      'the top level',
+      TOP_KEYS,
+      `a mapping (${Object.keys(TOP_KEYS).join(', ')})`,
+    );
+
+    const versionVal = top.get('version')!;
+    const version = this.num(versionVal, { integer: true, unit: 'the matrix format version' });
+    if (version !== MATRIX_VERSION) {
+      this.fail(versionVal.loc, `unsupported matrix version ${version}; this tool reads version ${MATRIX_VERSION}`);
+    }
+
+    const defaults = this.defaults(top.get('defaults'));
+    const toolchains = this.toolchains(top.get('toolchains')!);
+    const architectures = this.architectures(
+      top.get('architectures')!,
+      toolchains.map((t) => t.name),
+    );
+    const targets = this.targets(top.get('targets')!);
+    const expectations = this.expectations(top.get('expectations'), architectures, toolchains, targets);
+
+    return { file: this.file, root: path.dirname(this.file), version, defaults, architectures, toolchains, targets, expectations };
+  }
+
+  defaults(v: Val | undefined): MatrixDefaults {
+    if (!v) return { ...DEFAULTS };
+    const f = this.fields(v, '"defaults"', DEFAULTS_KEYS);
+    const timeout = f.get('timeout');
+    const retries = f.get('retries');
+    const logLimit = f.get('log_limit');
+    return {
+      timeout: timeout ? this.num(timeout, { positive: true, unit: 'seconds' }) : DEFAULTS.timeout,
+      retries: retries ? this.num(retries, { integer: true, min: 0, unit: 'reruns of a failed stage' }) : DEFAULTS.retries,
+      logLimit: logLimit ? this.num(logLimit, { integer: true, positive: true, unit: 'bytes' }) : DEFAULTS.logLimit,
+    };
+  }
+
+  /** A non-empty mapping of names; `plural` is used in the "none declared" message. */
+  nonEmptyNamed(v: Val, kindName: string, plural: string, example: string): Entry[] {
+    const entries = this.named(v, `a mapping of ${kindName} name -> settings`, kindName);
+    if (entries.length === 0) {
+      this.fail(v.loc, `no ${plural} declared; add at least one under "${plural}:", e.g. ${example}`);
+    }
+    return entries;
+  }
+
+  toolchains(v: Val): ToolchainSpec[] {
+    return this.nonEmptyNamed(v, 'toolchain', 'toolchains', '"gcc: { kind: gcc, cmake_toolchain: toolchains/gcc.cmake }"').map(
+      (e) => {
+        const owner = `toolchain "${e.name}"`;
+        const f = this.fields(e.value, owner, TOOLCHAIN_KEYS);
+        const version = f.get('version');
+        const linker = f.get('linker');
+        const packages = f.get('packages');
+        return {
+          name: e.name,
+          kind: this.oneOf(f.get('kind')!, TOOLCHAIN_KINDS),
+          version: version ? this.str(version, { numbers: true }) : '',
+          cmakeToolchain: this.str(f.get('cmake_toolchain')!, { nonEmpty: true }),
+          linker: linker ? this.str(linker) : '',
+          packages: packages ? this.list(packages, (item) => this.packageName(item), 'a list of strings') : [],
+          location: e.keyLoc,
+        };
+      },
+    );
+  }
+
+  packageName(v: Val): string {
+    const s = this.str(v, { nonEmpty: true });
+    for (const m of s.matchAll(/\{([^{}]*)\}/g)) {
+      const name = m[1]!;
+      if (!PACKAGE_PLACEHOLDERS.includes(name)) {
+        this.fail(
+          v.loc,
+          `${v.label} uses unknown placeholder "{${name}}"${didYouMean(name, PACKAGE_PLACEHOLDERS)} (valid: ${PACKAGE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
+        );
+      }
+    }
+    return s;
+  }
+
+  architectures(v: Val, toolchainNames: string[]): ArchSpec[] {
+    return this.nonEmptyNamed(v, 'architecture', 'architectures', '"x86_64: { triple: x86_64-linux-gnu, debian: amd64, qemu: qemu-x86_64, native_on: [x86_64] }"').map(
+      (e) => {
+        const owner = `architecture "${e.name}"`;
+        const f = this.fields(e.value, owner, ARCH_KEYS);
+        const interpreter = f.get('interpreter');
+        const overrides = f.get('toolchains');
+        const arch: ArchSpec = {
+          name: e.name,
+          triple: this.str(f.get('triple')!, { nonEmpty: true }),
+          debian: this.str(f.get('debian')!, { nonEmpty: true }),
+          qemu: this.str(f.get('qemu')!, { nonEmpty: true }),
+          nativeOn: this.strList(f.get('native_on'), { nonEmpty: true }),
+          nativePackages: this.strList(f.get('native_packages'), { nonEmpty: true }),
+          cflags: this.strList(f.get('cflags')),
+          ldflags: this.strList(f.get('ldflags')),
+          toolchains: overrides ? this.archOverrides(overrides, e.name, toolchainNames) : {},
+          location: e.keyLoc,
+        };
+        if (interpreter) arch.interpreter = this.str(interpreter, { nonEmpty: true });
+        return arch;
+      },
+    );
+  }
+
+  archOverrides(v: Val, arch: string, toolchainNames: string[]): Record<string, ArchToolchainOverride> {
+    const out: Record<string, ArchToolchainOverride> = {};
+    for (const e of this.named(v, 'a mapping of toolchain name -> { cflags, ldflags, linker }', 'toolchain')) {
+      if (!toolchainNames.includes(e.name)) {
+        this.fail(
+          e.keyLoc,
+          `architecture "${arch}" overrides unknown toolchain "${e.name}"${didYouMean(e.name, toolchainNames)} (known: ${toolchainNames.join(', ')})`,
+        );
+      }
+      const owner = `toolchain override "${e.name}" of architecture "${arch}"`;
+      const f = this.fields(e.value, owner, ARCH_TOOLCHAIN_KEYS);
+      const linker = f.get('linker');
+      const o: ArchToolchainOverride = { cflags: this.strList(f.get('cflags')), ldflags: this.strList(f.get('ldflags')) };
+      if (linker) o.linker = this.str(linker, { nonEmpty: true });
+      out[e.name] = o;
+    }
+    return out;
+  }
+
+  targets(v: Val): TargetSpec[] {
+    return this.nonEmptyNamed(v, 'target', 'targets', '"native: { build: cmake, source: native, stages: [] }"').map((e) => {
+      const owner = `target "${e.name}"`;
+      const f = this.fields(e.value, owner, TARGET_KEYS);
+      const prepare = f.get('prepare');
+      const target: TargetSpec = {
+        name: e.name,
+        build: this.oneOf(f.get('build')!, BUILD_SYSTEMS),
+        source: this.str(f.get('source')!, { nonEmpty: true }),
+        configureArgs: this.strList(f.get('configure_args'), { numbers: true }),
+        buildTargets: this.strList(f.get('build_targets'), { nonEmpty: true }),
+        inputs: this.strList(f.get('inputs'), { nonEmpty: true }),
+        stages: this.stages(f.get('stages')!, e.name),
+        location: e.keyLoc,
+      };
+      if (prepare) {
+        const pf = this.fields(prepare, `"prepare" of ${owner}`, PREPARE_KEYS);
+        const outputs = pf.get('outputs');
+        target.prepare = { command: this.argv(pf.get('command')!) };
+        if (outputs) target.prepare.outputs = this.strList(outputs, { nonEmpty: true });
+      }
+      return target;
+    });
+  }
+
+  stages(v: Val, target: string): RunStageSpec[] {
+    const seen = new Map<string, SourceLocation>();
+    return this.list(
+      v,
+      (item, i) => {
+        const f = this.fields({ ...item, label: `stage #${i + 1} of target "${target}"` }, `stage #${i + 1} of target "${target}"`, STAGE_KEYS);
+        const nameVal = f.get('name')!;
+        const name = this.str(nameVal, { nonEmpty: true });
+        if (!NAME_RE.test(name)) {
+          this.fail(nameVal.loc, `invalid stage name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit`);
+        }
+        if (RESERVED_STAGE_NAMES.includes(name)) {
+          this.fail(nameVal.loc, `stage name "${name}" in target "${target}" is reserved (${RESERVED_STAGE_NAMES.join(', ')}); pick another name`);
+        }
+        const first = seen.get(name);
+        if (first) {
+          this.fail(nameVal.loc, `duplicate stage name "${name}" in target "${target}" (first at line ${first.line}); stage names must be unique within a target`);
+        }
+        seen.set(name, nameVal.loc);
+        const owner = `stage "${name}" of target "${target}"`;
+        const relabel = (key: string): Val | undefined => {
+          const val = f.get(key);
+          return val && { ...val, label: `"${key}" in ${owner}` };
+        };
+        const format = relabel('format');
+        const where = relabel('where');
+        const kind = relabel('kind');
+        const timeout = relabel('timeout');
+        const expectStdout = relabel('expect_stdout');
+        const stage: RunStageSpec = {
+          name,
+          kind: kind ? this.oneOf(kind, STAGE_KINDS) : 'test',
+          command: this.argv(relabel('run')!),
+          format: format ? this.oneOf(format, OUTPUT_FORMATS) : 'exit-code',
+          where: where ? this.oneOf(where, RUN_WHERE) : 'any',
+          location: this.locOf(f.map, item.loc),
+        };
+        if (timeout) stage.timeout = this.num(timeout, { positive: true, unit: 'seconds' });
+        if (stage.format === 'expect') {
+          if (!expectStdout) {
+            this.fail(stage.location, `${owner} has format expect but no "expect_stdout"; add the exact output it must print`);
+          }
+          stage.expectStdout = this.str(expectStdout, { numbers: true }).trim();
+        } else if (expectStdout) {
+          this.fail(expectStdout.loc, `"expect_stdout" in ${owner} is only used with "format: expect" (this stage's format is ${stage.format})`);
+        }
+        return stage;
+      },
+      'a list of stages ({ name, run, format })',
+    );
+  }
+
+  expectations(v: Val | undefined, arches: ArchSpec[], toolchains: ToolchainSpec[], targets: TargetSpec[]): Expectation[] {
+    if (!v) return [];
+    const archNames = arches.map((a) => a.name);
+    const toolchainNames = toolchains.map((t) => t.name);
+    const targetNames = targets.map((t) => t.name);
+    const out: Expectation[] = [];
+    this.list(
+      v,
+      (item, i) => {
+        const owner = `expectation #${i + 1}`;
+        const f = this.fields({ ...item, label: owner }, owner, EXPECTATION_KEYS);
+        const location = this.locOf(f.map, item.loc);
+        const archs = this.names(f.get('arch'), 'arch', archNames);
+        const tcs = this.names(f.get('toolchain'), 'toolchain', toolchainNames);
+        const tgts = this.names(f.get('target'), 'target', targetNames);
+        const status = this.oneOf(f.get('status')!, EXPECTATION_STATUSES);
+        const reason = this.str(f.get('reason')!, { nonEmpty: true }).trim();
+        const stageVal = f.get('stage');
+        const stage = stageVal ? this.expectedStage(stageVal, tgts, targets) : undefined;
+        const linkVal = f.get('link');
+        const link = linkVal ? this.url(linkVal) : undefined;
+        // A list matches any of its names: expand to one expectation per combination.
+        for (const arch of archs) {
+          for (const toolchain of tcs) {
+            for (const target of tgts) {
+              const e: Expectation = { match: {}, status, reason, location };
+              if (arch !== undefined) e.match.arch = arch;
+              if (toolchain !== undefined) e.match.toolchain = toolchain;
+              if (target !== undefined) e.match.target = target;
+              if (stage !== undefined) e.stage = stage;
+              if (link !== undefined) e.link = link;
+              out.push(e);
+            }
+          }
+        }
+      },
+      'a list of { arch, toolchain, target, status, reason }',
+    );
+    return out;
+  }
+
+  /** A name or a list of names, each known; `[undefined]` (any) when absent. */
+  names(v: Val | undefined, field: string, known: string[]): (string | undefined)[] {
+    if (!v) return [undefined];
+    const node = this.deref(v.node);
+    const items: Val[] = node && isSeq(node) ? this.list(v, (item) => item) : [v];
+    if (items.length === 0) this.fail(v.loc, `${v.label} is an empty list, which matches nothing; omit "${field}" to match every ${field}`);
+    return items.map((item) => {
+      const itemNode = this.deref(item.node);
+      if (!itemNode || !isScalar(itemNode) || typeof itemNode.value !== 'string') {
+        this.fail(item.loc, `${item.label} must be a ${field} name or a list of them, got ${this.describe(itemNode)}`);
+      }
+      const name = (itemNode as Scalar<string>).value;
+      if (!known.includes(name)) {
+        this.fail(item.loc, `expectation names unknown ${field} "${name}"${didYouMean(name, known)} (known: ${known.join(', ')})`);
+      }
+      return name;
+    });
+  }
+
+  expectedStage(v: Val, tgts: (string | undefined)[], targets: TargetSpec[]): string {
+    const name = this.str(v, { nonEmpty: true });
+    const scope = tgts.includes(undefined) ? targets : targets.filter((t) => tgts.includes(t.name));
+    const valid = [...BUILTIN_STAGES, ...new Set(scope.flatMap((t) => t.stages.map((s) => s.name)))];
+    if (!valid.includes(name)) {
+      const which = tgts.includes(undefined)
+        ? 'which no target declares'
+        : `which target ${scope.map((t) => `"${t.name}"`).join(' or ')} does not declare`;
+      this.fail(v.loc, `expectation names stage "${name}", ${which}${didYouMean(name, valid)} (stages: ${valid.join(', ')})`);
+    }
+    return name;
+  }
+
+  url(v: Val): string {
+    const s = this.str(v, { nonEmpty: true }).trim();
+    let ok = false;
+    try {
+      const u = new URL(s);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) this.fail(v.loc, `${v.label} must be an http(s) URL, got "${s}"`);
+    return s;
+  }
+}
