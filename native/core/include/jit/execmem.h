@@ -33,8 +33,14 @@ struct jit_execmem_params {
     enum jit_execmem_mode mode; /* 0 = dual map */
     size_t region_size;         /* 0 = default (64 KiB rounded to pages) */
     size_t max_bytes;           /* 0 = no limit besides the system's */
-    uint32_t flags;             /* reserved, 0 */
+    uint32_t flags;             /* JIT_EXECMEM_* flags below, 0 = defaults */
 };
+
+/* Dual map only: skip the brief PROT_WRITE toggle of the RX view after each
+ * write. qemu-user needs it to drop stale translations of rewritten code;
+ * real hardware does not. Set it only when the code never runs under qemu. */
+#define JIT_EXECMEM_NO_RX_REFRESH 0x1u
+#define JIT_EXECMEM_FLAGS_ALL 0x1u
 
 struct jit_execmem_stats {
     size_t bytes_in_use;        /* sum of live allocation sizes (rounded) */
@@ -68,6 +74,9 @@ enum jit_err jit_execmem_stats(struct jit_execmem *mem, struct jit_execmem_stats
 enum jit_err jit_execmem_begin_write(struct jit_execmem *mem, void *rx, size_t size);
 /* Make the written bytes executable again and flush the instruction cache. */
 enum jit_err jit_execmem_end_write(struct jit_execmem *mem, void *rx, size_t size);
+
+/* begin_write + copy `size` bytes from src to rx's rw address + end_write. */
+enum jit_err jit_execmem_write(struct jit_execmem *mem, void *rx, const void *src, size_t size);
 
 enum jit_execmem_mode jit_execmem_get_mode(const struct jit_execmem *mem);
 const char *jit_execmem_mode_name(enum jit_execmem_mode mode);

@@ -1,0 +1,126 @@
+/* aarch64.c: A64 encoders and i-cache maintenance by hand:
+ * dc cvau (through rw) / dsb ish / ic ivau (through rx) / dsb ish / isb,
+ * line sizes from CTR_EL0. */
+#include <signal.h>
+#include <string.h>
+
+#include "../../src/arch_impl.h"
+
+#define ARCH_ICACHE_COHERENT 0
+
+static const struct jit_arch_info arch_info = {
+    .name = JIT_ARCH_NAME,
+    .trap_insn = 0x00000000u, /* udf #0 */
+    .trap_signal = SIGILL,
+    .insn_align = 4,
+    .branch_size = 4,
+    .long_jump_size = JIT_ARCH_LONG_JUMP_SIZE,
+    .entry_size = JIT_ARCH_ENTRY_SIZE,
+    .branch_reach = 128u << 20,
+};
+
+enum jit_err jit_arch_icache_flush(void *rw, void *rx, size_t size)
+{
+    uint64_t ctr;
+    __asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    size_t dline = (size_t)4 << ((ctr >> 16) & 0xf);
+    size_t iline = (size_t)4 << (ctr & 0xf);
+    uintptr_t a, end;
+
+    if (!(ctr & (1u << 28))) { /* IDC clear: clean D to the point of unification */
+        end = (uintptr_t)rw + size;
+        for (a = (uintptr_t)rw & ~(dline - 1); a < end; a += dline)
+            __asm__ volatile("dc cvau, %0" ::"r"(a) : "memory");
+    }
+    __asm__ volatile("dsb ish" ::: "memory");
+    if (!(ctr & (1u << 29))) { /* DIC clear: invalidate I by the executing address */
+        end = (uintptr_t)rx + size;
+        for (a = (uintptr_t)rx & ~(iline - 1); a < end; a += iline)
+            __asm__ volatile("ic ivau, %0" ::"r"(a) : "memory");
+        __asm__ volatile("dsb ish" ::: "memory");
+    }
+    __asm__ volatile("isb" ::: "memory");
+    return JIT_OK;
+}
+
+const char *jit_arch_icache_method(void)
+{
+    return "dc cvau/dsb ish/ic ivau/dsb ish/isb (CTR_EL0 line sizes)";
+}
+
+static enum jit_err put(void *buf, size_t cap, const uint32_t *w, size_t n, size_t *len)
+{
+    if (!buf || !len || cap < n * 4)
+        return JIT_ERR_INVALID_ARG;
+    memcpy(buf, w, n * 4);
+    *len = n * 4;
+    return JIT_OK;
+}
+
+enum jit_err jit_emit_ret_const(void *buf, size_t cap, int32_t k, size_t *len)
+{
+    uint32_t u = (uint32_t)k, w[3];
+    size_t n = 0;
+    w[n++] = 0x52800000u | ((u & 0xffffu) << 5); /* movz w0, #lo */
+    if (u >> 16)
+        w[n++] = 0x72a00000u | ((u >> 16) << 5); /* movk w0, #hi, lsl 16 */
+    w[n++] = 0xd65f03c0u;                        /* ret */
+    return put(buf, cap, w, n, len);
+}
+
+enum jit_err jit_emit_ret_arg(void *buf, size_t cap, size_t *len)
+{
+    static const uint32_t w[] = {0xd65f03c0u}; /* ret: x0 in, x0 out */
+    return put(buf, cap, w, 1, len);
+}
+
+static int b_word(uintptr_t at, uintptr_t target, uint32_t *w)
+{
+    int64_t d = (int64_t)(target - at);
+    if ((d & 3) || d < -(int64_t)(128 << 20) || d >= (int64_t)(128 << 20))
+        return 0;
+    *w = 0x14000000u | ((uint32_t)(d >> 2) & 0x3ffffffu); /* b */
+    return 1;
+}
+
+enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len)
+{
+    uint32_t w;
+    if (!buf || !len)
+        return JIT_ERR_INVALID_ARG;
+    if (!b_word(at, target, &w))
+        return JIT_ERR_OUT_OF_RANGE;
+    return put(buf, cap, &w, 1, len);
+}
+
+static enum jit_err arch_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
+                                        size_t *len)
+{
+    (void)at;
+    if (cap < 16)
+        return JIT_ERR_INVALID_ARG;
+    uint32_t w[2] = {0x58000050u, 0xd61f0200u}; /* ldr x16, #8; br x16 */
+    uint64_t t = target;
+    memcpy(buf, w, 8);
+    memcpy((uint8_t *)buf + 8, &t, 8);
+    *len = 16;
+    return JIT_OK;
+}
+
+enum jit_err jit_arch_patch_branch(void *rw, uintptr_t at, uintptr_t target)
+{
+    uint32_t w;
+    if ((at & 3u) != 0)
+        return JIT_ERR_INVALID_ARG;
+    if (!b_word(at, target, &w))
+        return JIT_ERR_OUT_OF_RANGE;
+    /* One aligned 32-bit store: B is one of the instructions the architecture
+     * allows to be patched concurrently (ARM ARM "concurrent modification"). */
+    __atomic_store_n((uint32_t *)rw, w, __ATOMIC_SEQ_CST);
+    return JIT_OK;
+}
+
+enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
+{
+    return jit_arch_patch_branch(rw, at, target);
+}
