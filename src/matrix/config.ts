@@ -232,8 +232,18 @@ class Reader {
   checkSyntax(): void {
     const err: YAMLError | undefined = this.doc.errors[0] ?? this.doc.warnings[0];
     if (!err) return;
-    const loc = this.at(err.pos[0]);
+    let loc = this.at(err.pos[0]);
     let message: string;
+    // yaml reports an unclosed quote or bracket where it gave up (often the end
+    // of the file); point at the opening character instead.
+    const opener = this.unclosedOpener(err);
+    if (opener) {
+      loc = this.at(opener.offset);
+      message = opener.quote
+        ? `YAML syntax error: the string that starts here has no closing ${opener.quote} quote`
+        : `YAML syntax error: this "${opener.bracket}" is never closed with "${opener.bracket === '[' ? ']' : '}'}" (or a following line is not indented enough)`;
+      throw new OrchestratorError('CONFIG_SYNTAX', message, { location: loc });
+    }
     switch (err.code) {
       case 'DUPLICATE_KEY': {
         const dup = this.duplicateKey(err.pos[0]);
@@ -255,6 +265,27 @@ class Reader {
         message = `YAML syntax error: ${err.message}`;
     }
     throw new OrchestratorError('CONFIG_SYNTAX', message, { location: loc });
+  }
+
+  private unclosedOpener(err: YAMLError): { offset: number; quote?: string; bracket?: string } | undefined {
+    const pos = err.pos[0];
+    const quote = err.code === 'MISSING_CHAR' && /quote/i.test(err.message);
+    const flow = err.code === 'BAD_INDENT' && /^Flow (sequence|mapping)/.test(err.message);
+    if (!quote && !flow) return undefined;
+    let best: { offset: number; quote?: string; bracket?: string } | undefined;
+    visit(this.doc, {
+      Node: (_key, node) => {
+        const range = node.range;
+        if (!range || range[0] >= pos || range[2] < pos) return;
+        if (quote && isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) {
+          if (!best || range[0] > best.offset) best = { offset: range[0], quote: node.type === 'QUOTE_DOUBLE' ? '"' : "'" };
+        }
+        if (flow && (isSeq(node) || isMap(node)) && node.flow) {
+          if (!best || range[0] > best.offset) best = { offset: range[0], bracket: isSeq(node) ? '[' : '{' };
+        }
+      },
+    });
+    return best;
   }
 
   private duplicateKey(offset: number): { name: string; firstLine: number } | undefined {
@@ -596,7 +627,11 @@ class Reader {
     return this.list(
       v,
       (item, i) => {
-        const f = this.fields({ ...item, label: `stage #${i + 1} of target "${target}"` }, `stage #${i + 1} of target "${target}"`, STAGE_KEYS);
+        // Name the stage in messages as soon as it has a usable name.
+        const itemNode = this.deref(item.node);
+        const peek: unknown = itemNode && isMap(itemNode) ? itemNode.get('name') : undefined;
+        const label = typeof peek === 'string' && peek ? `stage "${peek}" of target "${target}"` : `stage #${i + 1} of target "${target}"`;
+        const f = this.fields({ ...item, label }, label, STAGE_KEYS);
         const nameVal = f.get('name')!;
         const name = this.str(nameVal, { nonEmpty: true });
         if (!NAME_RE.test(name)) {
