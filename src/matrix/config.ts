@@ -56,6 +56,10 @@ const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86'];
 const STAGE_KINDS: readonly StageKind[] = ['test', 'bench', 'check'];
 const EXPECTATION_STATUSES: readonly Expectation['status'][] = ['xfail', 'skip'];
 const PACKAGE_PLACEHOLDERS = ['triple', 'debian', 'version'];
+/** Placeholders the engine substitutes in run commands and configure arguments. */
+export const ARGV_PLACEHOLDERS: readonly string[] = ['build', 'source', 'prepared', 'root'];
+/** `prepare` runs before any build, so `{build}` means nothing there. */
+const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];
 
 /** Names become parts of cell ids and directory names. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -452,9 +456,34 @@ class Reader {
     return this.list(v, (item) => this.str(item, opts), 'a list of strings');
   }
 
+  /**
+   * A `{word}` that is not a placeholder but looks like a misspelt one is an
+   * error; other braces (`awk '{print}'`, `{}`) are left alone.
+   */
+  placeholders(v: Val, s: string, allowed: readonly string[]): void {
+    for (const m of s.matchAll(/\{([A-Za-z_]+)\}/g)) {
+      const name = m[1]!;
+      if (allowed.includes(name)) continue;
+      const list = `(placeholders: ${allowed.map((p) => `{${p}}`).join(', ')})`;
+      if (ARGV_PLACEHOLDERS.includes(name)) {
+        this.fail(v.loc, `${v.label} uses placeholder "{${name}}", which is not available here ${list}`);
+      }
+      const near = didYouMean(name, allowed);
+      if (near) this.fail(v.loc, `${v.label} uses unknown placeholder "{${name}}"${near} ${list}`);
+    }
+  }
+
   /** argv: a non-empty list whose first item (the program) is non-empty. */
-  argv(v: Val): string[] {
-    const argv = this.list(v, (item) => this.str(item, { numbers: true }), 'a list of strings (argv), e.g. [bin/tests, --quick]');
+  argv(v: Val, allowed: readonly string[] = ARGV_PLACEHOLDERS): string[] {
+    const argv = this.list(
+      v,
+      (item) => {
+        const s = this.str(item, { numbers: true });
+        this.placeholders(item, s, allowed);
+        return s;
+      },
+      'a list of strings (argv), e.g. [bin/tests, --quick]',
+    );
     if (argv.length === 0) this.fail(v.loc, `${v.label} must not be empty: give at least the program to run`);
     if (argv[0]!.trim() === '') this.fail(v.loc, `${v.label} has an empty program name (its first item)`);
     return argv;
@@ -606,7 +635,7 @@ class Reader {
         name: e.name,
         build: this.oneOf(f.get('build')!, BUILD_SYSTEMS),
         source: this.str(f.get('source')!, { nonEmpty: true }),
-        configureArgs: this.strList(f.get('configure_args'), { numbers: true }),
+        configureArgs: this.configureArgs(f.get('configure_args')),
         buildTargets: this.strList(f.get('build_targets'), { nonEmpty: true }),
         inputs: this.strList(f.get('inputs'), { nonEmpty: true }),
         stages: this.stages(f.get('stages')!, e.name),
@@ -615,11 +644,24 @@ class Reader {
       if (prepare) {
         const pf = this.fields(prepare, `"prepare" of ${owner}`, PREPARE_KEYS);
         const outputs = pf.get('outputs');
-        target.prepare = { command: this.argv(pf.get('command')!) };
+        target.prepare = { command: this.argv(pf.get('command')!, PREPARE_PLACEHOLDERS) };
         if (outputs) target.prepare.outputs = this.strList(outputs, { nonEmpty: true });
       }
       return target;
     });
+  }
+
+  configureArgs(v: Val | undefined): string[] {
+    if (!v) return [];
+    return this.list(
+      v,
+      (item) => {
+        const s = this.str(item, { numbers: true });
+        this.placeholders(item, s, ARGV_PLACEHOLDERS);
+        return s;
+      },
+      'a list of strings',
+    );
   }
 
   stages(v: Val, target: string): RunStageSpec[] {
