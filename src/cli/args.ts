@@ -1,0 +1,88 @@
+// The command line as a typed table: each flag once, with its description,
+// so parsing, help text and the reproducer all come from the same data.
+import { parseArgs } from 'node:util';
+
+import { OrchestratorError } from '../errors.js';
+
+export interface FlagSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  description: string;
+  argument?: string;
+  commands: readonly string[];
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report'] },
+  { name: 'arch', type: 'string', argument: 'a,b', description: 'only these architectures', commands: ['run', 'list'] },
+  { name: 'toolchain', type: 'string', argument: 'a,b', description: 'only these toolchains', commands: ['run', 'list'] },
+  { name: 'target', type: 'string', argument: 'a,b', description: 'only these targets', commands: ['run', 'list'] },
+  { name: 'jobs', type: 'string', argument: 'N', description: 'cells run at once (default: number of cores)', commands: ['run'] },
+  { name: 'retries', type: 'string', argument: 'N', description: 'retries of a failed run stage (default: matrix.yaml defaults.retries)', commands: ['run'] },
+  { name: 'timeout', type: 'string', argument: 'S', description: 'seconds per stage (default: matrix.yaml defaults.timeout)', commands: ['run'] },
+  { name: 'no-cache', type: 'boolean', description: 'rebuild and rerun every cell', commands: ['run'] },
+  { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report'] },
+  { name: 'verbose', type: 'boolean', description: "stream each cell's output", commands: ['run'] },
+  { name: 'json', type: 'boolean', description: 'machine-readable output', commands: ['list', 'doctor'] },
+  { name: 'install', type: 'boolean', description: 'install what is missing with apt-get (as root)', commands: ['doctor'] },
+  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report'] },
+];
+
+export const COMMANDS: Record<string, string> = {
+  run: 'build and run the matrix, write the reports',
+  list: 'show the cells and how each would run',
+  doctor: 'check compilers, sysroots and qemu; print or run the apt-get line',
+  report: 'render the reports again from status.json',
+};
+
+export interface ParsedArgs {
+  command: string;
+  values: Record<string, string | boolean | undefined>;
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help', values: {} };
+  if (!(command in COMMANDS)) {
+    throw new OrchestratorError('USAGE', `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')} (see matrix --help)`);
+  }
+  const flags = FLAGS.filter((f) => f.commands.includes(command));
+  const options = Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])) as Record<string, { type: 'string' | 'boolean' }>;
+  try {
+    const { values, positionals } = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+    if (positionals.length) throw new OrchestratorError('USAGE', `unexpected argument "${positionals[0]}" for matrix ${command} (see matrix ${command} --help)`);
+    return { command, values: values as ParsedArgs['values'] };
+  } catch (error) {
+    if (error instanceof OrchestratorError) throw error;
+    throw new OrchestratorError('USAGE', `${(error as Error).message.replace(/\. To specify.*$/s, '')} (see matrix ${command} --help)`);
+  }
+}
+
+export function list(value: string | boolean | undefined): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+export function positiveInt(name: string, value: string | boolean | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(n) || n < min) {
+    throw new OrchestratorError('USAGE', `--${name} needs an integer >= ${min}, got "${String(value)}"`);
+  }
+  return n;
+}
+
+export function helpText(command?: string): string {
+  if (!command || !(command in COMMANDS)) {
+    const lines = ['usage: matrix <command> [options]', '', 'commands:'];
+    for (const [name, text] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${text}`);
+    lines.push('', 'exit codes: 0 every cell as expected, 1 an unexpected result (fail, xpass, timeout, error),', '            2 usage or configuration error, 3 internal error, 130 interrupted');
+    return lines.join('\n');
+  }
+  const lines = [`usage: matrix ${command} [options]`, '', COMMANDS[command]!, '', 'options:'];
+  for (const f of FLAGS.filter((f) => f.commands.includes(command))) {
+    lines.push(`  --${f.name}${f.argument ? ` ${f.argument}` : ''}`.padEnd(24) + f.description);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,76 @@
+// `matrix run`: build and run the selected cells, then write the reports.
+// Ctrl-C stops every cell, kills every child process tree, and still writes a
+// report marked incomplete.
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { EXIT } from '../../errors.js';
+import { writeReports } from '../../reporters/write.js';
+import { defaultCacheDir, runMatrix } from '../../stages/run-matrix.js';
+import { ProcessGroupRegistry } from '../../runtime/process-groups.js';
+import { expandMatrix, selectCells } from '../../matrix/cells.js';
+import { hostCpuLabels } from '../host-cpu.js';
+import { positiveInt } from '../args.js';
+import { loadMatrix, selectionFrom } from '../load.js';
+import { listrProgress, plainProgress, summaryLine } from '../progress.js';
+import { publishLogs } from '../publish-logs.js';
+
+export async function runCommandLine(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const { config, hash } = await loadMatrix(values);
+  const selection = selectionFrom(values, config);
+  const cores = os.availableParallelism();
+  const jobs = positiveInt('jobs', values.jobs) ?? cores;
+  const options = {
+    jobs,
+    retries: positiveInt('retries', values.retries, 0) ?? config.defaults.retries,
+    timeout: positiveInt('timeout', values.timeout) ?? config.defaults.timeout,
+    cache: values['no-cache'] !== true,
+    verbose: values.verbose === true,
+    buildParallel: cores,
+  };
+  const outDir = resolve(typeof values.out === 'string' ? values.out : join(config.root, 'reports'));
+  const cacheDir = defaultCacheDir(config);
+
+  const tty = process.stdout.isTTY === true && process.env.CI !== 'true';
+  const progress = tty ? listrProgress(options.verbose) : plainProgress((line) => process.stdout.write(`${line}\n`), options.verbose);
+  const controller = new AbortController();
+  const registry = new ProcessGroupRegistry();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\nmatrix: ${signal}: stopping every cell and writing an incomplete report (again to quit at once)\n`);
+      controller.abort();
+    } else {
+      registry.killAllNow();
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    progress.start(selectCells(expandMatrix(config), selection).selected);
+    const hostCpu = await hostCpuLabels();
+    const results = await runMatrix({
+      config,
+      matrixHash: hash,
+      selection,
+      options,
+      events: progress,
+      signal: controller.signal,
+      registry,
+      cacheDir,
+      hostCpu,
+    });
+    await progress.stop();
+    await publishLogs(results, cacheDir, outDir);
+    await writeReports(results, outDir);
+    process.stdout.write(`${summaryLine(results)}\nreports: ${join(outDir, 'status.md')}\n`);
+    if (!results.complete) return 130;
+    return results.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    registry.killAllNow();
+  }
+}

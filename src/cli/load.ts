@@ -1,0 +1,44 @@
+// Loading what every command needs: the matrix file and the selection.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+import { OrchestratorError } from '../errors.js';
+import type { Selection } from '../matrix/cells.js';
+import { loadMatrixFile, matrixHash } from '../matrix/config.js';
+import { nearest as nearestName } from '../matrix/suggest.js';
+import type { MatrixConfig } from '../matrix/types.js';
+import { list } from './args.js';
+
+export interface LoadedMatrix {
+  config: MatrixConfig;
+  hash: string;
+}
+
+export async function loadMatrix(values: Record<string, string | boolean | undefined>): Promise<LoadedMatrix> {
+  const file = resolve(typeof values.config === 'string' ? values.config : 'matrix.yaml');
+  const config = await loadMatrixFile(file);
+  const hash = matrixHash(await readFile(file, 'utf8'));
+  return { config, hash };
+}
+
+/** --arch/--toolchain/--target, each name checked against the matrix. */
+export function selectionFrom(values: Record<string, string | boolean | undefined>, config: MatrixConfig): Selection {
+  const selection: Selection = {};
+  const axes = [
+    ['arch', config.architectures.map((a) => a.name)],
+    ['toolchain', config.toolchains.map((t) => t.name)],
+    ['target', config.targets.map((t) => t.name)],
+  ] as const;
+  for (const [axis, known] of axes) {
+    const names = list(values[axis]);
+    if (!names) continue;
+    for (const name of names) {
+      if (!known.includes(name)) {
+        const near = nearestName(name, known);
+        throw new OrchestratorError('USAGE', `--${axis}: unknown ${axis} "${name}"${near ? `; did you mean "${near}"?` : ''} (known: ${known.join(', ')})`);
+      }
+    }
+    selection[axis] = names;
+  }
+  return selection;
+}

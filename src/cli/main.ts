@@ -1,0 +1,34 @@
+// Entry point: parse the command line, run one command, map failures to exit
+// codes. User mistakes print `E: file:line:col: message` without a stack;
+// anything else is a bug and prints with its stack (exit 3).
+import { EXIT, OrchestratorError } from '../errors.js';
+import { helpText, parseCommandLine } from './args.js';
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { command, values } = parseCommandLine(argv);
+    if (command === 'help' || values.help) {
+      process.stdout.write(`${helpText(command === 'help' ? undefined : command)}\n`);
+      return EXIT.ok;
+    }
+    switch (command) {
+      case 'run':
+        return await (await import('./commands/run.js')).runCommandLine(values);
+      case 'list':
+        return await (await import('./commands/list.js')).listCommandLine(values);
+      case 'doctor':
+        return await (await import('./commands/doctor.js')).doctorCommandLine(values);
+      case 'report':
+        return await (await import('./commands/report.js')).reportCommandLine(values);
+      default:
+        throw new OrchestratorError('USAGE', `unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof OrchestratorError) {
+      process.stderr.write(`E: ${error.format()}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`E: internal error (a bug in matrix, please report it):\n${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.internal;
+  }
+}

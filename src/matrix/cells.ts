@@ -1,0 +1,83 @@
+// The matrix as data: expandMatrix() turns the config into cells, one per
+// target x arch x toolchain, each with a stable id; selectCells() applies the
+// command-line filters and keeps every excluded cell with its reason.
+import type { ArchSpec, CellMatch, Expectation, MatrixConfig, TargetSpec, ToolchainSpec } from './types.js';
+
+export interface Cell {
+  /** Stable, filesystem-safe: `<target>-<arch>-<toolchain>`. */
+  id: string;
+  arch: ArchSpec;
+  toolchain: ToolchainSpec;
+  target: TargetSpec;
+  /** The first expectation matching this cell, if any. */
+  expectation?: Expectation;
+}
+
+export function cellId(target: string, arch: string, toolchain: string): string {
+  return `${target}-${arch}-${toolchain}`;
+}
+
+function matches(match: CellMatch | undefined, target: string, arch: string, toolchain: string): boolean {
+  if (!match) return true;
+  return (
+    (match.arch === undefined || match.arch === arch) &&
+    (match.toolchain === undefined || match.toolchain === toolchain) &&
+    (match.target === undefined || match.target === target)
+  );
+}
+
+export function findExpectation(expectations: readonly Expectation[], target: string, arch: string, toolchain: string): Expectation | undefined {
+  return expectations.find((e) => matches(e.match, target, arch, toolchain));
+}
+
+export function expandMatrix(config: MatrixConfig): Cell[] {
+  const cells: Cell[] = [];
+  for (const target of config.targets) {
+    for (const arch of config.architectures) {
+      for (const toolchain of config.toolchains) {
+        cells.push({
+          id: cellId(target.name, arch.name, toolchain.name),
+          arch,
+          toolchain,
+          target,
+          expectation: findExpectation(config.expectations, target.name, arch.name, toolchain.name),
+        });
+      }
+    }
+  }
+  return cells;
+}
+
+export interface Selection {
+  arch?: string[];
+  toolchain?: string[];
+  target?: string[];
+  /** `I/N`: keep only shard I (1-based) of N. */
+  shard?: { index: number; count: number };
+}
+
+export interface SelectedCells {
+  selected: Cell[];
+  /** Cells left out by the filters, with why (reported as skip when asked). */
+  excluded: { cell: Cell; reason: string }[];
+}
+
+export function selectCells(cells: readonly Cell[], selection: Selection): SelectedCells {
+  const selected: Cell[] = [];
+  const excluded: { cell: Cell; reason: string }[] = [];
+  cells.forEach((cell, index) => {
+    let reason: string | undefined;
+    if (selection.target && !selection.target.includes(cell.target.name)) reason = `not selected (--target ${selection.target.join(',')})`;
+    else if (selection.arch && !selection.arch.includes(cell.arch.name)) reason = `not selected (--arch ${selection.arch.join(',')})`;
+    else if (selection.toolchain && !selection.toolchain.includes(cell.toolchain.name)) reason = `not selected (--toolchain ${selection.toolchain.join(',')})`;
+    else if (selection.shard && index % selection.shard.count !== selection.shard.index - 1) reason = `in another shard than ${selection.shard.index}/${selection.shard.count}`;
+    if (reason) excluded.push({ cell, reason });
+    else selected.push(cell);
+  });
+  return { selected, excluded };
+}
+
+/** Names in `requested` that are not in `known` (for a usage error). */
+export function unknownNames(requested: readonly string[] | undefined, known: readonly string[]): string[] {
+  return (requested ?? []).filter((name) => !known.includes(name));
+}

@@ -1,0 +1,49 @@
+// How a cell's programs execute on this host: directly, under qemu-user with
+// the Debian sysroot, or not at all (with the reason and what to install).
+import { existsSync } from 'node:fs';
+
+import type { ArchSpec, RunWhere } from '../matrix/types.js';
+import { which } from '../build/which.js';
+
+export type Runner =
+  | { kind: 'native'; note?: string }
+  | { kind: 'qemu'; qemu: string; sysroot: string; note?: string }
+  | { kind: 'none'; reason: string; packages: string[] };
+
+export function chooseRunner(arch: ArchSpec, machine: string): Runner {
+  if (arch.nativeOn.includes(machine)) {
+    if (!arch.interpreter || existsSync(arch.interpreter)) return { kind: 'native' };
+    const viaQemu = qemuRunner(arch);
+    if (viaQemu.kind === 'qemu') {
+      return { ...viaQemu, note: `${arch.interpreter} is absent (install ${arch.nativePackages.join(' ') || 'its libc'} to run natively)` };
+    }
+    return { kind: 'none', reason: `cannot run natively: ${arch.interpreter} is absent`, packages: arch.nativePackages };
+  }
+  return qemuRunner(arch);
+}
+
+function qemuRunner(arch: ArchSpec): Runner {
+  const qemu = which(arch.qemu);
+  if (!qemu) return { kind: 'none', reason: `${arch.qemu} is not installed`, packages: ['qemu-user'] };
+  const sysroot = `/usr/${arch.triple}`;
+  if (!existsSync(sysroot)) {
+    return { kind: 'none', reason: `sysroot ${sysroot} is absent`, packages: [`libc6-${arch.debian}-cross`] };
+  }
+  return { kind: 'qemu', qemu, sysroot };
+}
+
+/** argv that runs `program args...` with this runner. */
+export function wrapCommand(runner: Runner, program: string, args: string[]): string[] {
+  if (runner.kind === 'qemu') return [runner.qemu, '-L', runner.sysroot, program, ...args];
+  return [program, ...args];
+}
+
+const X86 = new Set(['x86_64', 'i686', 'i386']);
+
+/** Why a stage with this `where` cannot run on this cell ('' = it can). */
+export function stageBlocked(where: RunWhere, runner: Runner, arch: ArchSpec, machine: string): string {
+  if (where === 'any') return '';
+  if (runner.kind !== 'native') return `runs only natively (${arch.name} runs under qemu here)`;
+  if (where === 'native-x86' && !(X86.has(arch.name) && X86.has(machine))) return 'runs only natively on x86 hosts';
+  return '';
+}

@@ -1,0 +1,232 @@
+// Runs the selected cells of a matrix concurrently and returns the one
+// RunResults record. Cached cells cost a hash and a file read; excluded and
+// expected-skip cells appear with their reason; on cancellation the cells that
+// did not run are reported as such and the record is marked incomplete.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import type { Cell, Selection } from '../matrix/cells.js';
+import { expandMatrix, selectCells } from '../matrix/cells.js';
+import type { MatrixConfig } from '../matrix/types.js';
+import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
+import { SCHEMA_VERSION, UNEXPECTED_STATUSES } from '../results/types.js';
+import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
+import { ResultCache } from '../cache/store.js';
+import { probeToolchain } from '../build/toolchain.js';
+import { VersionProbe } from '../build/versions.js';
+import { which } from '../build/which.js';
+import { chooseRunner } from '../qemu/runner.js';
+import { runCommand } from '../runtime/command.js';
+import { hostInfo, hostMachine } from '../runtime/host.js';
+import { ProcessGroupRegistry } from '../runtime/process-groups.js';
+import { formatCommand } from '../runtime/quote.js';
+import type { CellEvents, PreparedTarget, RunContext, RunOptions } from './context.js';
+import { applyExpectation, skippedByExpectation } from './expectations.js';
+import { planCell, reproducer, runCell } from './run-cell.js';
+import { clip, firstErrorLine, lastLine } from './first-error.js';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface MatrixRunInput {
+  config: MatrixConfig;
+  /** Hash of matrix.yaml's text. */
+  matrixHash: string;
+  selection: Selection;
+  options: RunOptions;
+  events?: CellEvents;
+  signal?: AbortSignal;
+  registry?: ProcessGroupRegistry;
+  /** Default: <root>/.matrix-cache. */
+  cacheDir?: string;
+  /** Host CPU labels from the addon, when available. */
+  hostCpu?: Record<string, unknown>;
+}
+
+export function defaultCacheDir(config: MatrixConfig): string {
+  return join(config.root, '.matrix-cache');
+}
+
+export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
+  const { config, options } = input;
+  const startedAt = new Date();
+  const started = performance.now();
+  const cacheDir = input.cacheDir ?? defaultCacheDir(config);
+  await mkdir(cacheDir, { recursive: true });
+  const machine = hostMachine();
+  const probe = new VersionProbe(join(cacheDir, 'versions.json'));
+  const cache = new ResultCache(cacheDir);
+  const hasher = new SourceHasher(config.root);
+  const signal = input.signal ?? new AbortController().signal;
+  const registry = input.registry ?? new ProcessGroupRegistry();
+  const events = input.events ?? {};
+  const preparing = new Map<string, Promise<PreparedTarget | undefined>>();
+  const ctx: RunContext = {
+    config,
+    machine,
+    cacheDir,
+    options,
+    probe,
+    registry,
+    signal,
+    events,
+    generator: which('ninja') ? ['-G', 'Ninja'] : [],
+    prepare(targetName) {
+      let p = preparing.get(targetName);
+      if (!p) {
+        p = prepareTarget(config, cacheDir, targetName, ctx);
+        preparing.set(targetName, p);
+      }
+      return p;
+    },
+  };
+
+  const all = expandMatrix(config);
+  const { selected, excluded } = selectCells(all, input.selection);
+  const results = new Map<string, CellResult>();
+  for (const { cell, reason } of excluded) results.set(cell.id, notRun(cell, ctx, 'skip', reason));
+
+  // Cache look-ups first: they decide what is left to run.
+  const queue: { cell: Cell; inputHash: string; weight: number }[] = [];
+  for (const cell of selected) {
+    if (cell.expectation?.status === 'skip') {
+      const { status: _s, ...base } = notRun(cell, ctx, 'skip', cell.expectation.reason);
+      results.set(cell.id, skippedByExpectation(base, cell.expectation));
+      continue;
+    }
+    const inputHash = await cellInputHash(cell, ctx, hasher);
+    const hit = options.cache ? await cache.get(cell.id, inputHash) : undefined;
+    if (hit) {
+      const final = applyExpectation({ ...hit, cached: true }, cell.expectation);
+      results.set(cell.id, final);
+      events.cellEnd?.(cell, final);
+      continue;
+    }
+    queue.push({ cell, inputHash, weight: (await cache.lastDuration(cell.id)) ?? Number.MAX_SAFE_INTEGER });
+  }
+  // Longest first keeps both cores busy until the end (known durations from the last run).
+  queue.sort((a, b) => b.weight - a.weight);
+
+  const worker = async () => {
+    for (;;) {
+      if (signal.aborted) return;
+      const next = queue.shift();
+      if (!next) return;
+      const { cell, inputHash } = next;
+      events.cellStart?.(cell);
+      let raw: CellResult;
+      try {
+        raw = { ...(await runCell(cell, ctx)), inputHash };
+      } catch (error) {
+        raw = { ...notRun(cell, ctx, 'error', `internal error: ${(error as Error).message}`), inputHash };
+      }
+      const interrupted = signal.aborted && raw.stages.some((s) => s.firstError === 'interrupted (run canceled)');
+      if (!interrupted) await cache.put(raw);
+      const final = interrupted ? raw : applyExpectation(raw, cell.expectation);
+      results.set(cell.id, final);
+      events.cellEnd?.(cell, final);
+    }
+  };
+  const workers = Math.max(1, Math.min(options.jobs, queue.length || 1));
+  await Promise.all(Array.from({ length: workers }, worker));
+  for (const { cell } of queue) results.set(cell.id, notRun(cell, ctx, 'skip', 'not run: the run was interrupted'));
+  await probe.save();
+
+  const cells = all.map((c) => results.get(c.id)!).filter(Boolean);
+  const finishedAt = new Date();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'matrix', version: TOOL_VERSION },
+    matrixHash: input.matrixHash,
+    matrixFile: config.file,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    complete: !signal.aborted,
+    host: { ...hostInfo(), ...(input.hostCpu ? { cpu: input.hostCpu } : {}) },
+    options: {
+      jobs: options.jobs,
+      retries: options.retries,
+      timeout: options.timeout,
+      cache: options.cache,
+      selection: {
+        ...(input.selection.arch ? { arch: input.selection.arch } : {}),
+        ...(input.selection.toolchain ? { toolchain: input.selection.toolchain } : {}),
+        ...(input.selection.target ? { target: input.selection.target } : {}),
+      },
+    },
+    summary: summarize(cells),
+    cells,
+  };
+}
+
+export function summarize(cells: readonly CellResult[]): RunResults['summary'] {
+  const counts: Record<CellStatus, number> = { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, skip: 0, flaky: 0 };
+  for (const c of cells) counts[c.status]++;
+  const unexpected = cells.filter((c) => UNEXPECTED_STATUSES.includes(c.status)).length;
+  return { ...counts, total: cells.length, unexpected };
+}
+
+function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string): CellResult {
+  const plan = planCell(cell, ctx);
+  return {
+    id: cell.id,
+    arch: cell.arch.name,
+    toolchain: cell.toolchain.name,
+    target: cell.target.name,
+    status,
+    reason,
+    ...(status === 'error' ? { firstError: reason } : {}),
+    runner: plan.runner.kind,
+    versions: {},
+    durationMs: 0,
+    stages: [],
+    reproducer: reproducer(plan, ctx.config.root),
+    cached: false,
+    attempts: 0,
+  };
+}
+
+async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher): Promise<string> {
+  const runner = chooseRunner(cell.arch, ctx.machine);
+  const tc = probeToolchain(cell.toolchain, cell.arch, ctx.machine);
+  const inputs = cell.target.inputs.length ? cell.target.inputs : [cell.target.source];
+  return hashJson({
+    tool: TOOL_VERSION,
+    arch: withoutLocations(cell.arch),
+    toolchain: withoutLocations(cell.toolchain),
+    target: withoutLocations(cell.target),
+    compiler: tc.compiler ? await ctx.probe.version(tc.compiler) : tc.missing,
+    runner: runner.kind,
+    qemu: runner.kind === 'qemu' ? await ctx.probe.version(runner.qemu) : undefined,
+    generator: ctx.generator,
+    sources: hasher.hash(inputs),
+    toolchainFiles: hasher.hash([dirname(cell.toolchain.cmakeToolchain)]),
+  });
+}
+
+async function prepareTarget(config: MatrixConfig, cacheDir: string, targetName: string, ctx: RunContext): Promise<PreparedTarget | undefined> {
+  const target = config.targets.find((t) => t.name === targetName);
+  if (!target?.prepare) return undefined;
+  const dir = join(cacheDir, 'prepared', target.name);
+  await mkdir(dir, { recursive: true });
+  const argv = target.prepare.command.map((a) => a.replace(/\{prepared\}/g, dir).replace(/\{root\}/g, config.root).replace(/\{source\}/g, resolve(config.root, target.source)));
+  const r = await runCommand({
+    file: argv[0]!,
+    args: argv.slice(1),
+    cwd: config.root,
+    timeoutMs: ctx.options.timeout * 1000,
+    logPath: join(dir, 'prepare.log'),
+    signal: ctx.signal,
+    registry: ctx.registry,
+  });
+  const ok = r.exitCode === 0 && !r.signal && !r.timedOut && !r.canceled && !r.spawnError;
+  const stage: StageResult = {
+    name: 'prepare',
+    kind: 'check',
+    status: ok ? 'pass' : r.timedOut ? 'timeout' : 'error',
+    command: formatCommand(argv),
+    durationMs: r.durationMs,
+    ...(ok ? {} : { firstError: clip(`host-side prepare failed: ${r.spawnError ?? firstErrorLine(r.output) ?? lastLine(r.output) ?? `exit code ${r.exitCode}`}`) }),
+  };
+  return { ok, dir, stage };
+}
