@@ -1,0 +1,88 @@
+// How a toolchain is found for an arch: compiler and linker names, the Debian
+// packages that provide them, and what must exist for a cell to build.
+import { existsSync } from 'node:fs';
+
+import type { ArchSpec, ToolchainSpec } from '../matrix/types.js';
+import { which } from './which.js';
+
+/** The triple of the machine's own toolchain (Debian multiarch naming). */
+export function hostTriple(machine: string): string {
+  switch (machine) {
+    case 'x86_64': return 'x86_64-linux-gnu';
+    case 'aarch64': return 'aarch64-linux-gnu';
+    case 'i686': case 'i386': return 'i686-linux-gnu';
+    case 'armv7l': return 'arm-linux-gnueabihf';
+    case 'riscv64': return 'riscv64-linux-gnu';
+    default: return `${machine}-linux-gnu`;
+  }
+}
+
+function suffix(toolchain: ToolchainSpec): string {
+  return toolchain.version ? `-${toolchain.version}` : '';
+}
+
+export function compilerName(toolchain: ToolchainSpec, arch: ArchSpec): string {
+  return toolchain.kind === 'gcc' ? `${arch.triple}-gcc${suffix(toolchain)}` : `clang${suffix(toolchain)}`;
+}
+
+/** The -fuse-ld value for this cell ('' = compiler default). */
+export function linkerFor(toolchain: ToolchainSpec, arch: ArchSpec): string {
+  return arch.toolchains[toolchain.name]?.linker ?? toolchain.linker;
+}
+
+function linkerBinary(linker: string, toolchain: ToolchainSpec, arch: ArchSpec): string {
+  if (linker === 'lld') return `ld.lld${suffix(toolchain)}`;
+  if (linker === 'bfd' || linker === '') return `${arch.triple}-ld${linker === 'bfd' ? '.bfd' : ''}`;
+  return `${arch.triple}-ld.${linker}`;
+}
+
+export function cflagsFor(toolchain: ToolchainSpec, arch: ArchSpec): string[] {
+  return [...arch.cflags, ...(arch.toolchains[toolchain.name]?.cflags ?? [])];
+}
+
+export function ldflagsFor(toolchain: ToolchainSpec, arch: ArchSpec): string[] {
+  return [...arch.ldflags, ...(arch.toolchains[toolchain.name]?.ldflags ?? [])];
+}
+
+/**
+ * Debian packages for this cell's toolchain. For the host's own triple the
+ * cross packages do not exist: the native gcc and libc6-dev provide them.
+ */
+export function toolchainPackages(toolchain: ToolchainSpec, arch: ArchSpec, machine: string): string[] {
+  const isHost = arch.triple === hostTriple(machine);
+  return toolchain.packages.map((template) => {
+    if (isHost && template === 'gcc-{triple}') return toolchain.version ? `gcc-${toolchain.version}` : 'gcc';
+    if (isHost && template === 'libc6-dev-{debian}-cross') return 'libc6-dev';
+    return template
+      .replaceAll('{triple}', arch.triple)
+      .replaceAll('{debian}', arch.debian)
+      .replaceAll('{version}', toolchain.version);
+  });
+}
+
+export interface ToolchainProbe {
+  ok: boolean;
+  compiler?: string;
+  /** What is missing, for a skip reason. */
+  missing: string[];
+}
+
+/** Checks that the compiler, linker, sysroot and (for clang) GNU crt files exist. */
+export function probeToolchain(toolchain: ToolchainSpec, arch: ArchSpec, machine: string): ToolchainProbe {
+  const missing: string[] = [];
+  const compiler = which(compilerName(toolchain, arch));
+  if (!compiler) missing.push(`compiler ${compilerName(toolchain, arch)}`);
+  const linker = linkerFor(toolchain, arch);
+  if (toolchain.kind === 'llvm' || linker) {
+    const ld = linkerBinary(linker, toolchain, arch);
+    if (!which(ld)) missing.push(`linker ${ld}`);
+  }
+  const isHost = arch.triple === hostTriple(machine);
+  const headers = isHost ? '/usr/include/stdio.h' : `/usr/${arch.triple}/include/stdio.h`;
+  if (!existsSync(headers)) missing.push(`C library headers ${headers}`);
+  if (toolchain.kind === 'llvm') {
+    const crt = isHost ? `/usr/lib/gcc/${arch.triple}` : `/usr/lib/gcc-cross/${arch.triple}`;
+    if (!existsSync(crt)) missing.push(`GNU crt files and libgcc ${crt}`);
+  }
+  return { ok: missing.length === 0, compiler, missing };
+}
