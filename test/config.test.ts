@@ -180,6 +180,18 @@ describe('good matrices', () => {
     expect(m.expectations[3]?.stage).toBe('build'); // a built-in stage
   });
 
+  it('merge keys and x- top-level keys share settings', async () => {
+    const m = await loadMatrixFile(path.join(fixtures, 'good', 'merge-keys.yaml'));
+    const [mips, mipsel] = m.architectures;
+    expect(mips).toMatchObject({ name: 'mips', nativeOn: [], cflags: ['-O2'], triple: 'mips-linux-gnu' });
+    expect(mipsel).toMatchObject({ name: 'mipsel', nativeOn: [], cflags: ['-O1'] });
+    const [one, two] = m.targets[0]!.stages;
+    expect(one).toMatchObject({ name: 'one', format: 'tap', timeout: 30, where: 'any' });
+    // Placeholders stay for the engine; braces that are not placeholders are fine.
+    expect(one?.command).toEqual(['bin/one', '{build}/data', "awk '{print}'"]);
+    expect(two).toMatchObject({ name: 'two', format: 'tap', timeout: 30, where: 'native', command: ['bin/two'] });
+  });
+
   it('JSON is YAML too', async () => {
     const m = await loadMatrixFile(path.join(fixtures, 'good', 'json-style.yaml'));
     expect(m.defaults.timeout).toBe(5);

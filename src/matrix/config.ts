@@ -108,6 +108,7 @@ export function parseMatrix(text: string, file: string): MatrixConfig {
     keepSourceTokens: true,
     prettyErrors: false,
     uniqueKeys: true,
+    merge: true,
   });
   const r = new Reader(abs, doc, lineCounter);
   r.checkSyntax();
@@ -368,19 +369,40 @@ class Reader {
     const map = this.mapOf(v, what ?? `a mapping (${Object.keys(rules).join(', ')})`);
     const found = new Map<string, Val>();
     const valid = Object.keys(rules);
-    for (const pair of map.items) {
+    const merges: Val[] = [];
+    const add = (pair: { key: unknown; value: unknown }, inMap: YAMLMap, merged: boolean): void => {
       const keyNode = this.deref(pair.key as Node | null);
-      const keyLoc = keyNode ? this.locOf(keyNode) : this.locOf(map);
+      const keyLoc = keyNode ? this.locOf(keyNode) : this.locOf(inMap);
+      if (keyNode && isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+        // `<<: *anchor` (YAML merge key): applied after the explicit keys, which win.
+        const value = pair.value as Node | null;
+        merges.push({ node: value, label: `"<<" in ${owner}`, loc: value ? this.locOf(value, keyLoc) : keyLoc });
+        return;
+      }
       if (!keyNode || !isScalar(keyNode) || typeof keyNode.value !== 'string') {
         this.fail(keyLoc, `keys in ${owner} must be strings, got ${this.describe(keyNode)} (valid keys: ${valid.join(', ')})`);
       }
       const key = (keyNode as Scalar<string>).value;
+      if (owner === 'the top level' && key.startsWith('x-')) return; // room for anchors, as in compose files
       if (!Object.hasOwn(rules, key)) {
         const hint = didYouMean(key, valid);
-        this.fail(keyLoc, `unknown key "${key}" in ${owner}${hint || ` (valid keys: ${valid.join(', ')})`}`);
+        const from = merged ? ` (merged in with "<<")` : '';
+        this.fail(keyLoc, `unknown key "${key}" in ${owner}${from}${hint || ` (valid keys: ${valid.join(', ')})`}`);
       }
+      if (merged && found.has(key)) return;
       const value = pair.value as Node | null;
       found.set(key, { node: value, label: `"${key}" in ${owner}`, loc: value ? this.locOf(value, keyLoc) : keyLoc });
+    };
+    for (const pair of map.items) add(pair, map, false);
+    for (const m of merges) {
+      const node = this.deref(m.node);
+      const sources = node && isSeq(node) ? node.items.map((n) => this.deref(n as Node | null)) : [node];
+      for (const src of sources) {
+        if (!src || !isMap(src)) {
+          this.fail(m.loc, `${m.label} must merge a mapping or a list of mappings (e.g. <<: *defaults), got ${this.describe(src)}`);
+        }
+        for (const pair of (src as YAMLMap).items) add(pair, src as YAMLMap, true);
+      }
     }
     for (const [key, rule] of Object.entries(rules)) {
       if (rule.required && !found.has(key)) {
