@@ -2,36 +2,46 @@
 // runs diff cleanly whatever order the orchestrator filled the objects in.
 import type { RunResults } from '../results/types.js';
 
-/** Keys that come first, in this order, wherever they occur; all others follow sorted. */
-const KEY_ORDER = [
-  'schemaVersion', 'tool', 'matrixHash', 'matrixFile', 'startedAt', 'finishedAt', 'durationMs', 'complete',
-  'host', 'options', 'summary', 'cells', 'extras',
-  'id', 'name', 'arch', 'toolchain', 'target', 'status', 'stage', 'kind', 'signal', 'exitCode', 'firstError',
-  'reason', 'link', 'install', 'runner', 'versions', 'command', 'cwd', 'ok', 'skipped', 'todo', 'message',
-  'stages', 'tests', 'reproducer',
-];
-const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
+// Per kind of object: these keys first, in this order (the order of types.ts, most
+// telling first); any other key follows, sorted.
+const TOP = ['schemaVersion', 'tool', 'matrixHash', 'matrixFile', 'startedAt', 'finishedAt', 'durationMs', 'complete', 'host', 'options', 'summary', 'cells', 'extras'];
+const CELL = ['id', 'arch', 'toolchain', 'target', 'status', 'stage', 'signal', 'firstError', 'reason', 'link', 'install', 'runner', 'versions', 'durationMs', 'cached', 'attempts', 'inputHash', 'reproducer', 'stages'];
+const STAGE = ['name', 'kind', 'status', 'command', 'cwd', 'exitCode', 'signal', 'durationMs', 'attempts', 'log', 'logTruncated', 'firstError', 'tests', 'data'];
+const TEST = ['name', 'ok', 'skipped', 'todo', 'message'];
+const SUMMARY = ['total', 'unexpected', 'pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'skip', 'flaky'];
+const TOOL = ['name', 'version'];
 
-function compareKeys(a: string, b: string): number {
-  const ra = RANK.get(a) ?? Infinity;
-  const rb = RANK.get(b) ?? Infinity;
-  if (ra !== rb) return ra < rb ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+type Order = readonly string[];
+
+function sortKeys(keys: string[], order: Order): string[] {
+  const rank = (k: string): number => {
+    const i = order.indexOf(k);
+    return i === -1 ? Infinity : i;
+  };
+  return keys.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function ordered(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(ordered);
+/** Key order for the value under `key` of an object ordered by `parent`. */
+function childOrder(parent: Order, key: string): Order {
+  if (parent === TOP) return key === 'cells' ? CELL : key === 'summary' ? SUMMARY : key === 'tool' ? TOOL : [];
+  if (parent === CELL) return key === 'stages' ? STAGE : [];
+  if (parent === STAGE) return key === 'tests' ? TEST : [];
+  return [];
+}
+
+function ordered(value: unknown, order: Order): unknown {
+  if (Array.isArray(value)) return value.map((v) => ordered(v, order));
   if (typeof value !== 'object' || value === null) return value;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort(compareKeys)) {
+  for (const key of sortKeys(Object.keys(value), order)) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = ordered(v);
+    if (v !== undefined) out[key] = ordered(v, childOrder(order, key));
   }
   return out;
 }
 
 /** The results as status.json text: 2-space indent, stable key order, trailing newline. */
 export function renderJson(results: RunResults): string {
-  return `${JSON.stringify(ordered(results), null, 2)}\n`;
+  return `${JSON.stringify(ordered(results, TOP), null, 2)}\n`;
 }
