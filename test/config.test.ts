@@ -320,7 +320,7 @@ describe('loadMatrixFile and matrixHash', () => {
     const err = await rejected(loadMatrixFile(missing));
     expect(err.code).toBe('CONFIG_NOT_FOUND');
     expect(err.message).toContain(missing);
-    expect(err.message).toMatch(/^matrix file not found: .*; run from the directory that holds matrix\.yaml/);
+    expect(err.message).toMatch(/^matrix file not found: .*; run from the directory that holds matrix\.yaml or pass --config <file>$/);
     expect(err.location).toBeUndefined();
     expect(err.exitCode).toBe(2);
   });

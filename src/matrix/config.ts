@@ -85,7 +85,7 @@ export async function loadMatrixFileWithHash(file: string): Promise<{ config: Ma
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new OrchestratorError(
         'CONFIG_NOT_FOUND',
-        `matrix file not found: ${abs}; run from the directory that holds matrix.yaml or name the file explicitly`,
+        `matrix file not found: ${abs}; run from the directory that holds matrix.yaml or pass --config <file>`,
         { cause: err },
       );
     }
