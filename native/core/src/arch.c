@@ -57,5 +57,5 @@ enum jit_err jit_emit_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target
     enum jit_err e = jit_emit_branch(buf, cap, at, target, len);
     if (e != JIT_ERR_OUT_OF_RANGE)
         return e;
-    return arch_emit_long_jump(buf, cap, at, target, len);
+    return jit_emit_long_jump(buf, cap, at, target, len);
 }

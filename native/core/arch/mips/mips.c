@@ -88,9 +88,11 @@ enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t targ
     return put(buf, cap, w, 2, len);
 }
 
-static enum jit_err arch_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
+enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
                                         size_t *len)
 {
+    if (!buf || !len)
+        return JIT_ERR_INVALID_ARG;
     (void)at;
     uint64_t a = (uint64_t)target;
 #if defined(JIT_ARCH_MIPS64)

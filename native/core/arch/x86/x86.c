@@ -86,9 +86,11 @@ enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t targ
     return JIT_OK;
 }
 
-static enum jit_err arch_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
+enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
                                         size_t *len)
 {
+    if (!buf || !len)
+        return JIT_ERR_INVALID_ARG;
 #if defined(JIT_ARCH_X86_64)
     (void)at;
     if (cap < 14)

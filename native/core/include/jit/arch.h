@@ -43,6 +43,8 @@ enum jit_err jit_emit_ret_const(void *buf, size_t cap, int32_t k, size_t *len);
 enum jit_err jit_emit_ret_arg(void *buf, size_t cap, size_t *len);
 /* A direct branch at `at` to `target`; JIT_ERR_OUT_OF_RANGE beyond reach. */
 enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len);
+/* The long sequence (JIT_ARCH_LONG_JUMP_SIZE bytes) reaching any address. */
+enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len);
 /* A jump at `at` to any `target` (direct when in reach, else the long sequence). */
 enum jit_err jit_emit_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len);
 

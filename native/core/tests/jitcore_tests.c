@@ -1,0 +1,785 @@
+/* jitcore_tests.c: TAP tests of the JIT core on the running architecture. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jit/arch.h"
+#include "jit/epoch.h"
+#include "jit/execmem.h"
+#include "jit/icache.h"
+#include "jit/replace.h"
+#include "tap.h"
+
+typedef int (*int_fn)(int);
+
+static int call(void *rx, int arg)
+{
+    int_fn f;
+    memcpy(&f, &rx, sizeof f); /* data -> function pointer without a cast warning */
+    return f(arg);
+}
+
+static const enum jit_execmem_mode all_modes[] = {JIT_EXECMEM_DUAL_MAP, JIT_EXECMEM_MPROTECT,
+                                                  JIT_EXECMEM_RWX};
+
+static struct jit_execmem *mk(enum jit_execmem_mode mode, size_t region_size, uint32_t flags)
+{
+    struct jit_execmem_params p = {.mode = mode, .region_size = region_size, .flags = flags};
+    struct jit_execmem *m = NULL;
+    enum jit_err e = jit_execmem_create(&p, &m);
+    TAP_CHECKF(e == JIT_OK, "create %s: %s", jit_execmem_mode_name(mode), jit_err_str(e));
+    return m;
+}
+
+/* Allocate and write "return k"; returns rx or NULL. */
+static void *emit_const(struct jit_execmem *m, int32_t k)
+{
+    uint8_t buf[32];
+    size_t len;
+    struct jit_code c;
+    if (jit_emit_ret_const(buf, sizeof buf, k, &len) != JIT_OK)
+        return NULL;
+    enum jit_err e = jit_execmem_alloc(m, len, 0, &c);
+    if (e == JIT_OK)
+        e = jit_execmem_write(m, c.rx, buf, len);
+    TAP_CHECKF(e == JIT_OK, "emit_const: %s", jit_err_str(e));
+    return e == JIT_OK ? c.rx : NULL;
+}
+
+/* The smallest function we can make: smaller than any jump sequence. */
+static enum jit_err emit_tiny(void *buf, size_t cap, size_t *len)
+{
+#if defined(JIT_ARCH_X86_32)
+    /* ret: returns garbage, only ever called after being chained */
+    if (cap < 1)
+        return JIT_ERR_INVALID_ARG;
+    ((uint8_t *)buf)[0] = 0xc3;
+    *len = 1;
+    return JIT_OK;
+#else
+    return jit_emit_ret_arg(buf, cap, len);
+#endif
+}
+
+static void stats(struct jit_execmem *m, struct jit_execmem_stats *s)
+{
+    TAP_CHECK(jit_execmem_stats(m, s) == JIT_OK);
+}
+
+/* Run fn(arg) in a child process; returns the wait status. */
+static int in_child(void (*fn)(void *), void *arg)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        fn(arg);
+        _exit(0);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        return -1;
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+
+TAP_CASE(arch_facts)
+{
+    const struct jit_arch_info *a = jit_arch();
+    tap_diag("arch %s, i-cache: %s, trap 0x%08x -> signal %d, entry %zu B, long jump %zu B",
+             a->name, jit_icache_method(), (unsigned)a->trap_insn, a->trap_signal, a->entry_size,
+             a->long_jump_size);
+    TAP_CHECK(a->entry_size >= a->long_jump_size);
+    TAP_CHECK(a->entry_size >= a->branch_size);
+    TAP_CHECK(JIT_EXECMEM_MIN_ALLOC >= a->entry_size);
+    TAP_CHECK(a->trap_signal == SIGTRAP || a->trap_signal == SIGILL);
+    /* Zero is never the fill except where zero IS a trap (aarch64 udf #0). */
+#if !defined(JIT_ARCH_AARCH64)
+    TAP_CHECK(a->trap_insn != 0);
+#endif
+}
+
+TAP_CASE(each_mode_runs_code)
+{
+    for (size_t i = 0; i < sizeof all_modes / sizeof all_modes[0]; i++) {
+        struct jit_execmem *m = mk(all_modes[i], 0, 0);
+        if (!m)
+            continue;
+        TAP_CHECK_EQ(jit_execmem_get_mode(m), all_modes[i]);
+        void *f = emit_const(m, 1234567);
+        void *g = emit_const(m, -5);
+        TAP_CHECK(f && g);
+        if (f && g) {
+            TAP_CHECKF(call(f, 0) == 1234567, "%s", jit_execmem_mode_name(all_modes[i]));
+            TAP_CHECKF(call(g, 0) == -5, "%s", jit_execmem_mode_name(all_modes[i]));
+        }
+        struct jit_code q;
+        TAP_CHECK(jit_execmem_query(m, f, &q) == JIT_OK && q.rx == f);
+        if (all_modes[i] == JIT_EXECMEM_DUAL_MAP)
+            TAP_CHECKF(q.rw != q.rx, "dual map has two views");
+        else
+            TAP_CHECK(q.rw == q.rx);
+        jit_execmem_destroy(m);
+    }
+}
+
+TAP_CASE(reuse_after_free)
+{
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_code a, b, c;
+    TAP_CHECK(jit_execmem_alloc(m, 100, 0, &a) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 100, 0, &b) == JIT_OK);
+    TAP_CHECK(jit_execmem_free(m, a.rx) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 64, 0, &c) == JIT_OK);
+    TAP_CHECKF(c.rx == a.rx, "freed range reused first (first fit)");
+    void *f = NULL;
+    TAP_CHECK(jit_execmem_free(m, c.rx) == JIT_OK);
+    f = emit_const(m, 77); /* new code in the reused range runs */
+    TAP_CHECK(f == a.rx);
+    if (f)
+        TAP_CHECK_EQ(call(f, 0), 77);
+    jit_execmem_destroy(m);
+}
+
+TAP_CASE(merge_with_neighbours)
+{
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_execmem_stats s0, s;
+    struct jit_code a, b, c, d, big;
+    TAP_CHECK(jit_execmem_alloc(m, 256, 0, &a) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 256, 0, &b) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 256, 0, &c) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 256, 0, &d) == JIT_OK); /* keeps the tail apart */
+    TAP_CHECK((uint8_t *)b.rx == (uint8_t *)a.rx + 256 && (uint8_t *)c.rx == (uint8_t *)b.rx + 256);
+    stats(m, &s0);
+    TAP_CHECK(jit_execmem_free(m, a.rx) == JIT_OK);
+    TAP_CHECK(jit_execmem_free(m, c.rx) == JIT_OK);
+    stats(m, &s);
+    TAP_CHECK_EQ(s.free_ranges, s0.free_ranges + 2);
+    TAP_CHECK(jit_execmem_free(m, b.rx) == JIT_OK); /* joins a and c */
+    stats(m, &s);
+    TAP_CHECK_EQ(s.free_ranges, s0.free_ranges + 1);
+    TAP_CHECK(jit_execmem_alloc(m, 768, 0, &big) == JIT_OK);
+    TAP_CHECKF(big.rx == a.rx, "merged range holds a+b+c");
+    TAP_CHECK(jit_execmem_free(m, big.rx) == JIT_OK);
+    TAP_CHECK(jit_execmem_free(m, d.rx) == JIT_OK);
+    stats(m, &s);
+    TAP_CHECK_EQ(s.free_ranges, 1);
+    TAP_CHECK_EQ(s.largest_free, s.bytes_free);
+    TAP_CHECK_EQ(s.bytes_in_use, 0);
+    jit_execmem_destroy(m);
+}
+
+TAP_CASE(regions_given_back)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    for (size_t mi = 0; mi < 3; mi++) {
+        struct jit_execmem *m = mk(all_modes[mi], (size_t)pg, 0);
+        struct jit_execmem_stats s;
+        enum { N = 64 };
+        void *p[N];
+        size_t sz = (size_t)pg / 4;
+        for (int i = 0; i < N; i++) {
+            struct jit_code c;
+            TAP_CHECK(jit_execmem_alloc(m, sz, 0, &c) == JIT_OK);
+            p[i] = c.rx;
+        }
+        stats(m, &s);
+        TAP_CHECKF(s.regions >= N / 4, "regions %zu", s.regions);
+        TAP_CHECK_EQ(s.allocations, N);
+        TAP_CHECK_EQ(s.bytes_in_use, N * sz);
+        for (int i = 0; i < N; i += 2) /* every other: regions stay */
+            TAP_CHECK(jit_execmem_free(m, p[i]) == JIT_OK);
+        stats(m, &s);
+        TAP_CHECKF(s.regions >= N / 4, "half-used regions stay: %zu", s.regions);
+        for (int i = 1; i < N; i += 2)
+            TAP_CHECK(jit_execmem_free(m, p[i]) == JIT_OK);
+        stats(m, &s);
+        TAP_CHECKF(s.regions == 1, "%s: %zu regions left, want 1 kept", jit_execmem_mode_name(all_modes[mi]),
+                   s.regions);
+        TAP_CHECK_EQ(s.allocations, 0);
+        TAP_CHECK_EQ(s.bytes_in_use, 0);
+        /* A big allocation gets its own region, given back on free. */
+        struct jit_code big;
+        TAP_CHECK(jit_execmem_alloc(m, (size_t)pg * 5, 0, &big) == JIT_OK);
+        stats(m, &s);
+        TAP_CHECK(s.regions == 1 || s.regions == 2);
+        TAP_CHECK(jit_execmem_free(m, big.rx) == JIT_OK);
+        stats(m, &s);
+        TAP_CHECK_EQ(s.regions, 1);
+        jit_execmem_destroy(m);
+    }
+}
+
+TAP_CASE(stats_and_alignment)
+{
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_execmem_stats s;
+    stats(m, &s);
+    TAP_CHECK_EQ(s.regions, 0);
+    TAP_CHECK_EQ(s.bytes_free, 0);
+    struct jit_code a, b;
+    TAP_CHECK(jit_execmem_alloc(m, 1, 0, &a) == JIT_OK);
+    TAP_CHECKF(a.size >= JIT_EXECMEM_MIN_ALLOC, "even 1 byte gets room for a jump: %zu", a.size);
+    TAP_CHECK(jit_execmem_alloc(m, 10, 256, &b) == JIT_OK);
+    TAP_CHECK(((uintptr_t)b.rx & 255u) == 0);
+    stats(m, &s);
+    TAP_CHECK_EQ(s.regions, 1);
+    TAP_CHECK_EQ(s.allocations, 2);
+    TAP_CHECK_EQ(s.bytes_in_use, a.size + b.size);
+    TAP_CHECK_EQ(s.bytes_in_use + s.bytes_free, JIT_EXECMEM_DEFAULT_REGION_SIZE);
+    TAP_CHECK(s.largest_free <= s.bytes_free && s.free_ranges == 2); /* gap before b, tail */
+    jit_execmem_destroy(m);
+}
+
+struct trap_arg {
+    enum jit_execmem_mode mode;
+    int bad_offset; /* call into the middle of the freed range */
+};
+
+static void trap_child(void *p)
+{
+    struct trap_arg *t = p;
+    struct jit_execmem_params prm = {.mode = t->mode};
+    struct jit_execmem *m;
+    if (jit_execmem_create(&prm, &m) != JIT_OK)
+        _exit(10);
+    uint8_t buf[32];
+    size_t len;
+    struct jit_code c, keep;
+    if (jit_execmem_alloc(m, 64, 0, &keep) != JIT_OK) /* region stays mapped */
+        _exit(11);
+    jit_emit_ret_const(buf, sizeof buf, 42, &len);
+    if (jit_execmem_alloc(m, 64, 0, &c) != JIT_OK || jit_execmem_write(m, c.rx, buf, len) != JIT_OK)
+        _exit(12);
+    if (call(c.rx, 0) != 42) /* runs (and, under qemu, gets translated) */
+        _exit(13);
+    if (jit_execmem_free(m, c.rx) != JIT_OK)
+        _exit(14);
+    call((uint8_t *)c.rx + t->bad_offset, 0); /* must trap */
+    _exit(15);
+}
+
+TAP_CASE(trap_fill_traps)
+{
+    const struct jit_arch_info *a = jit_arch();
+    for (size_t i = 0; i < 3; i++)
+        for (int off = 0; off <= 16; off += 16) {
+            struct trap_arg t = {all_modes[i], off};
+            int st = in_child(trap_child, &t);
+            TAP_CHECKF(WIFSIGNALED(st) && WTERMSIG(st) == a->trap_signal,
+                       "%s offset %d: want signal %d, got %s %d", jit_execmem_mode_name(t.mode), off,
+                       a->trap_signal, WIFSIGNALED(st) ? "signal" : "exit",
+                       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+        }
+    /* The freed bytes hold the trap word, not zeros (a no-op on mips/arm). */
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_code c, keep;
+    TAP_CHECK(jit_execmem_alloc(m, 64, 0, &keep) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 64, 0, &c) == JIT_OK);
+    memset(c.rw, 0x5a, 64);
+    TAP_CHECK(jit_execmem_free(m, c.rx) == JIT_OK);
+    uint32_t w;
+    int all = 1;
+    for (int i = 0; i < 64; i += 4) {
+        memcpy(&w, (uint8_t *)c.rx + i, 4);
+        all &= w == a->trap_insn;
+    }
+    TAP_CHECKF(all, "freed range reads back as trap words");
+    jit_execmem_destroy(m);
+}
+
+/* Write k=1, run it, rewrite in place to k=2..: the new code must run. */
+static int rewrite_in_place(struct jit_execmem *m, int rounds)
+{
+    uint8_t buf[32];
+    size_t len;
+    void *f = emit_const(m, 1);
+    if (!f || call(f, 0) != 1)
+        return -1;
+    int stale = 0;
+    for (int k = 2; k < 2 + rounds; k++) {
+        jit_emit_ret_const(buf, sizeof buf, k, &len);
+        if (jit_execmem_write(m, f, buf, len) != JIT_OK)
+            return -1;
+        for (int rep = 0; rep < 3; rep++)
+            stale += call(f, 0) != k;
+    }
+    jit_execmem_free(m, f);
+    return stale;
+}
+
+TAP_CASE(in_place_rewrite)
+{
+    for (size_t i = 0; i < 3; i++) {
+        struct jit_execmem *m = mk(all_modes[i], 0, 0);
+        int stale = rewrite_in_place(m, 20);
+        TAP_CHECKF(stale == 0, "%s: %d stale calls after rewriting in place",
+                   jit_execmem_mode_name(all_modes[i]), stale);
+        jit_execmem_destroy(m);
+    }
+    /* Without the RX-view toggle, an emulator may run stale code: report it. */
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, JIT_EXECMEM_NO_RX_REFRESH);
+    int stale = rewrite_in_place(m, 20);
+    TAP_CHECK(stale >= 0);
+    tap_diag("dual map without RX refresh: %d of 60 calls ran stale code%s", stale,
+             stale ? " (emulator: the refresh is needed here)" : "");
+    jit_execmem_destroy(m);
+}
+
+struct flush_count {
+    unsigned long calls;
+    size_t bytes;
+};
+
+static void count_hook(void *rx, size_t size, void *ctx)
+{
+    (void)rx;
+    struct flush_count *fc = ctx;
+    __atomic_add_fetch(&fc->calls, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&fc->bytes, size, __ATOMIC_RELAXED);
+}
+
+TAP_CASE(icache_flush_path_runs)
+{
+    struct flush_count fc = {0, 0};
+    for (size_t i = 0; i < 3; i++) {
+        struct jit_execmem *m = mk(all_modes[i], 0, 0);
+        struct jit_code c;
+        TAP_CHECK(jit_execmem_alloc(m, 64, 0, &c) == JIT_OK);
+        jit_icache_set_hook(count_hook, &fc);
+        fc.calls = fc.bytes = 0;
+        uint8_t buf[32];
+        size_t len;
+        jit_emit_ret_const(buf, sizeof buf, 9, &len);
+        TAP_CHECK(jit_execmem_write(m, c.rx, buf, len) == JIT_OK);
+        TAP_CHECKF(fc.calls == 1 && fc.bytes == len, "%s: write flushed %lu times, %zu bytes",
+                   jit_execmem_mode_name(all_modes[i]), fc.calls, fc.bytes);
+        TAP_CHECK_EQ(call(c.rx, 0), 9);
+        TAP_CHECK(jit_execmem_free(m, c.rx) == JIT_OK);
+        TAP_CHECKF(fc.calls == 2, "free (trap fill) flushed: %lu", fc.calls);
+        jit_icache_set_hook(NULL, NULL);
+        jit_execmem_destroy(m);
+    }
+    /* Replacement: the slot needs no flush, the branch does. */
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_fn *slot, *br;
+    void *old;
+    TAP_CHECK(jit_fn_create(m, JIT_FN_SLOT, emit_const(m, 1), &slot) == JIT_OK);
+    TAP_CHECK(jit_fn_create(m, JIT_FN_BRANCH, emit_const(m, 1), &br) == JIT_OK);
+    void *s2 = emit_const(m, 2), *b2 = emit_const(m, 2);
+    jit_icache_set_hook(count_hook, &fc);
+    fc.calls = 0;
+    TAP_CHECK(jit_fn_replace(slot, s2, &old) == JIT_OK);
+    TAP_CHECKF(fc.calls == 0, "slot replace flushed %lu times", fc.calls);
+    jit_execmem_free(m, old);
+    fc.calls = 0;
+    TAP_CHECK(jit_fn_replace(br, b2, &old) == JIT_OK);
+    TAP_CHECKF(fc.calls >= 1, "branch replace flushed %lu times", fc.calls);
+    jit_icache_set_hook(NULL, NULL);
+    jit_execmem_free(m, old);
+    TAP_CHECK_EQ(call(jit_fn_entry(br), 0), 2);
+    jit_fn_destroy(slot);
+    jit_fn_destroy(br);
+    jit_execmem_destroy(m);
+}
+
+TAP_CASE(encoders)
+{
+    const struct jit_arch_info *a = jit_arch();
+    uint8_t buf[64];
+    size_t len;
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    static const int32_t ks[] = {0, 1, -1, 2047, -2048, 2048, 65535, 65536, 0x12345678, INT32_MIN,
+                                 INT32_MAX};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        void *f = emit_const(m, ks[i]);
+        if (f)
+            TAP_CHECKF(call(f, 0) == ks[i], "return %d", (int)ks[i]);
+        jit_execmem_free(m, f);
+    }
+    struct jit_code c;
+    TAP_CHECK(jit_emit_ret_arg(buf, sizeof buf, &len) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, len, 0, &c) == JIT_OK && jit_execmem_write(m, c.rx, buf, len) == JIT_OK);
+    TAP_CHECK_EQ(call(c.rx, 31337), 31337);
+    jit_execmem_free(m, c.rx);
+    /* The long jump reaches its target wherever it is. */
+    void *target = emit_const(m, 4242);
+    struct jit_code j;
+    TAP_CHECK(jit_execmem_alloc(m, JIT_ARCH_LONG_JUMP_SIZE, 0, &j) == JIT_OK);
+    TAP_CHECK(jit_emit_long_jump(buf, sizeof buf, (uintptr_t)j.rx, (uintptr_t)target, &len) == JIT_OK);
+    TAP_CHECK_EQ(len, a->long_jump_size);
+    TAP_CHECK(jit_execmem_write(m, j.rx, buf, len) == JIT_OK);
+    TAP_CHECK_EQ(call(j.rx, 0), 4242);
+    /* Direct branches: in reach they run; beyond reach they are refused. */
+    TAP_CHECK(jit_emit_branch(buf, sizeof buf, (uintptr_t)j.rx, (uintptr_t)target, &len) == JIT_OK);
+    TAP_CHECK(jit_execmem_write(m, j.rx, buf, len) == JIT_OK);
+    TAP_CHECK_EQ(call(j.rx, 0), 4242);
+    if (sizeof(uintptr_t) == 8 || a->branch_reach < 0xffffffffu) {
+        uintptr_t at = (uintptr_t)0x10000000u, far;
+        if (a->branch_reach == 0)
+            far = at + 0x10000000u; /* next 256 MiB segment */
+        else
+            far = at + (uintptr_t)(a->branch_reach * 2 > 0x7fffffffu ? 0x7fffffffu : a->branch_reach * 2);
+#if UINTPTR_MAX > 0xffffffffu
+        if (a->branch_reach >= 0x7fffffffu)
+            far = at + ((uintptr_t)1 << 40);
+#endif
+        TAP_CHECK(jit_emit_branch(buf, sizeof buf, at, far, &len) == JIT_ERR_OUT_OF_RANGE);
+        TAP_CHECK(jit_emit_jump(buf, sizeof buf, at, far, &len) == JIT_OK && len == a->long_jump_size);
+    }
+    TAP_CHECK(jit_emit_ret_const(buf, 2, 1, &len) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_emit_branch(NULL, 64, 0, 0, &len) == JIT_ERR_INVALID_ARG);
+    jit_execmem_destroy(m);
+}
+
+TAP_CASE(replace_pointer_slot)
+{
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_fn *fn;
+    TAP_CHECK(jit_fn_create(m, JIT_FN_SLOT, emit_const(m, 0), &fn) == JIT_OK);
+    void **slot = jit_fn_slot(fn);
+    TAP_CHECK(slot != NULL);
+    TAP_CHECK_EQ(call(jit_fn_slot_load(slot), 0), 0);
+    for (int k = 1; k <= 50; k++) {
+        void *old;
+        TAP_CHECK(jit_fn_replace(fn, emit_const(m, k), &old) == JIT_OK);
+        TAP_CHECK(jit_execmem_free(m, old) == JIT_OK);
+        TAP_CHECK_EQ(call(jit_fn_slot_load(slot), 0), k);
+    }
+    TAP_CHECK_EQ(jit_fn_replacements(fn), 50);
+    struct jit_execmem_stats s;
+    stats(m, &s);
+    TAP_CHECK_EQ(s.allocations, 1);
+    TAP_CHECK(jit_fn_destroy(fn) == JIT_OK);
+    stats(m, &s);
+    TAP_CHECK_EQ(s.allocations, 0);
+    jit_execmem_destroy(m);
+}
+
+TAP_CASE(replace_direct_branch)
+{
+    for (size_t mi = 0; mi < 3; mi++) {
+        struct jit_execmem *m = mk(all_modes[mi], 0, 0);
+        struct jit_fn *fn;
+        uint8_t buf[32];
+        size_t len;
+        struct jit_code tiny;
+        /* Target smaller than the entry's branch sequence. */
+        TAP_CHECK(emit_tiny(buf, sizeof buf, &len) == JIT_OK);
+        TAP_CHECK(jit_execmem_alloc(m, len, 0, &tiny) == JIT_OK);
+        TAP_CHECK(jit_execmem_write(m, tiny.rx, buf, len) == JIT_OK);
+        TAP_CHECK(jit_fn_create(m, JIT_FN_BRANCH, emit_const(m, 0), &fn) == JIT_OK);
+        void *entry = jit_fn_entry(fn);
+        TAP_CHECK_EQ(call(entry, 0), 0);
+        for (int k = 1; k <= 50; k++) {
+            void *old;
+            TAP_CHECK(jit_fn_replace(fn, emit_const(m, k), &old) == JIT_OK);
+            TAP_CHECK(jit_execmem_free(m, old) == JIT_OK);
+            TAP_CHECKF(call(entry, 0) == k, "%s k=%d", jit_execmem_mode_name(all_modes[mi]), k);
+            TAP_CHECK(jit_fn_entry(fn) == entry);
+        }
+#if !defined(JIT_ARCH_X86_32)
+        void *old;
+        TAP_CHECK(jit_fn_replace(fn, tiny.rx, &old) == JIT_OK);
+        TAP_CHECK(jit_execmem_free(m, old) == JIT_OK);
+        TAP_CHECK_EQ(call(entry, 99), 99); /* ret_arg */
+#else
+        TAP_CHECK(jit_execmem_free(m, tiny.rx) == JIT_OK);
+#endif
+        TAP_CHECK(jit_fn_destroy(fn) == JIT_OK);
+        struct jit_execmem_stats s;
+        stats(m, &s);
+        TAP_CHECK_EQ(s.allocations, 0);
+        jit_execmem_destroy(m);
+    }
+}
+
+TAP_CASE(replace_chain_functions_smaller_than_a_jump)
+{
+    const struct jit_arch_info *a = jit_arch();
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    uint8_t buf[32];
+    size_t len;
+    struct jit_code tiny;
+    TAP_CHECK(emit_tiny(buf, sizeof buf, &len) == JIT_OK);
+    TAP_CHECKF(len < a->long_jump_size, "tiny function %zu B < long jump %zu B", len,
+               a->long_jump_size);
+    TAP_CHECK(jit_execmem_alloc(m, len, 0, &tiny) == JIT_OK);
+    TAP_CHECK(jit_execmem_write(m, tiny.rx, buf, len) == JIT_OK);
+    void *neighbour = emit_const(m, 77); /* allocated right after the tiny one */
+    TAP_CHECKF((uint8_t *)neighbour == (uint8_t *)tiny.rx + tiny.size, "neighbours are adjacent");
+    struct jit_fn *fn;
+    TAP_CHECK(jit_fn_create(m, JIT_FN_CHAIN, tiny.rx, &fn) == JIT_OK);
+    void *entry = jit_fn_entry(fn);
+    TAP_CHECK(entry == tiny.rx);
+    for (int k = 1; k <= 20; k++) {
+        /* Far targets too: the long jump gets used when out of direct reach. */
+        TAP_CHECK(jit_fn_replace(fn, emit_const(m, k), NULL) == JIT_OK);
+        TAP_CHECK_EQ(call(entry, 0), k);
+        TAP_CHECKF(call(neighbour, 0) == 77, "neighbour intact after %d patches", k);
+    }
+    TAP_CHECK_EQ(jit_fn_replacements(fn), 20);
+    struct jit_execmem_stats s;
+    stats(m, &s);
+    TAP_CHECKF(s.allocations == 22, "chain keeps every version: %zu", s.allocations);
+    TAP_CHECK(jit_fn_destroy(fn) == JIT_OK);
+    stats(m, &s);
+    TAP_CHECK_EQ(s.allocations, 1);
+    jit_execmem_destroy(m);
+}
+
+TAP_CASE(epoch_rules)
+{
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_epoch *ep;
+    struct jit_epoch_thread *t1, *t2;
+    size_t freed;
+    TAP_CHECK(jit_epoch_create(&ep) == JIT_OK);
+    TAP_CHECK(jit_epoch_register(ep, &t1) == JIT_OK);
+    TAP_CHECK(jit_epoch_register(ep, &t2) == JIT_OK);
+    void *f = emit_const(m, 1);
+    TAP_CHECK(jit_epoch_retire(ep, m, f) == JIT_OK);
+    TAP_CHECK(jit_epoch_reclaim(ep, &freed) == JIT_OK);
+    TAP_CHECK_EQ(freed, 0);
+    jit_epoch_quiescent(t1);
+    TAP_CHECK(jit_epoch_reclaim(ep, &freed) == JIT_OK);
+    TAP_CHECKF(freed == 0, "t2 has not passed a quiescent state");
+    jit_epoch_quiescent(t2);
+    TAP_CHECK(jit_epoch_reclaim(ep, &freed) == JIT_OK);
+    TAP_CHECK_EQ(freed, 1);
+    struct jit_code q;
+    TAP_CHECK(jit_execmem_query(m, f, &q) == JIT_ERR_NOT_OWNED);
+    /* Offline threads do not hold reclamation back. */
+    jit_epoch_offline(t2);
+    TAP_CHECK(jit_epoch_retire(ep, m, emit_const(m, 2)) == JIT_OK);
+    jit_epoch_quiescent(t1);
+    TAP_CHECK(jit_epoch_reclaim(ep, &freed) == JIT_OK);
+    TAP_CHECK_EQ(freed, 1);
+    jit_epoch_online(t2);
+    /* A quiescent state from before the retirement does not count. */
+    jit_epoch_quiescent(t1);
+    jit_epoch_quiescent(t2);
+    TAP_CHECK(jit_epoch_retire(ep, m, emit_const(m, 3)) == JIT_OK);
+    TAP_CHECK(jit_epoch_reclaim(ep, &freed) == JIT_OK);
+    TAP_CHECK_EQ(freed, 0);
+    TAP_CHECK_EQ(jit_epoch_pending(ep), 1);
+    TAP_CHECK(jit_epoch_unregister(ep, t1) == JIT_OK);
+    TAP_CHECK(jit_epoch_unregister(ep, t2) == JIT_OK);
+    TAP_CHECK(jit_epoch_reclaim(ep, &freed) == JIT_OK);
+    TAP_CHECK_EQ(freed, 1);
+    int local;
+    TAP_CHECK(jit_epoch_retire(ep, m, &local) == JIT_ERR_NOT_OWNED);
+    TAP_CHECK(jit_epoch_retire(ep, NULL, &local) == JIT_ERR_INVALID_ARG);
+    /* destroy frees what is still pending */
+    TAP_CHECK(jit_epoch_retire(ep, m, emit_const(m, 4)) == JIT_OK);
+    jit_epoch_destroy(ep);
+    struct jit_execmem_stats s;
+    stats(m, &s);
+    TAP_CHECK_EQ(s.allocations, 0);
+    jit_execmem_destroy(m);
+}
+
+/* --- concurrency ------------------------------------------------------------ */
+
+#define CONC_CALLERS 2
+
+struct conc {
+    struct jit_execmem *mem;
+    struct jit_epoch *ep;
+    struct jit_fn *fn;
+    enum jit_fn_mode mode;
+    int replacements;
+    int stop;            /* __atomic */
+    int bad;             /* __atomic: wrong or out-of-order results */
+    unsigned long calls; /* __atomic */
+};
+
+static void *caller(void *p)
+{
+    struct conc *c = p;
+    struct jit_epoch_thread *t;
+    if (jit_epoch_register(c->ep, &t) != JIT_OK) {
+        __atomic_add_fetch(&c->bad, 1, __ATOMIC_SEQ_CST);
+        return NULL;
+    }
+    void **slot = jit_fn_slot(c->fn);
+    void *entry = jit_fn_entry(c->fn);
+    int last = -1;
+    unsigned long n = 0;
+    while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+        for (int i = 0; i < 32; i++, n++) {
+            int r = call(slot ? jit_fn_slot_load(slot) : entry, 0);
+            if (r < last || r > c->replacements)
+                __atomic_add_fetch(&c->bad, 1, __ATOMIC_SEQ_CST);
+            last = r;
+        }
+        jit_epoch_quiescent(t);
+    }
+    jit_epoch_unregister(c->ep, t);
+    __atomic_add_fetch(&c->calls, n, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* In a child: a crash (call into freed, trap-filled code) becomes its status. */
+static void conc_child(void *p)
+{
+    struct conc *c = p;
+    struct jit_execmem_params prm = {0};
+    if (jit_execmem_create(&prm, &c->mem) != JIT_OK || jit_epoch_create(&c->ep) != JIT_OK)
+        _exit(20);
+    uint8_t buf[32];
+    size_t len;
+    struct jit_code code;
+    jit_emit_ret_const(buf, sizeof buf, 0, &len);
+    if (jit_execmem_alloc(c->mem, len, 0, &code) != JIT_OK ||
+        jit_execmem_write(c->mem, code.rx, buf, len) != JIT_OK ||
+        jit_fn_create(c->mem, c->mode, code.rx, &c->fn) != JIT_OK)
+        _exit(21);
+    pthread_t th[CONC_CALLERS];
+    for (int i = 0; i < CONC_CALLERS; i++)
+        if (pthread_create(&th[i], NULL, caller, c) != 0)
+            _exit(22);
+    size_t max_allocs = 0;
+    for (int k = 1; k <= c->replacements; k++) {
+        void *old;
+        jit_emit_ret_const(buf, sizeof buf, k, &len);
+        if (jit_execmem_alloc(c->mem, len, 0, &code) != JIT_OK ||
+            jit_execmem_write(c->mem, code.rx, buf, len) != JIT_OK)
+            _exit(23);
+        if (jit_fn_replace(c->fn, code.rx, &old) != JIT_OK)
+            _exit(24);
+        if (jit_epoch_retire(c->ep, c->mem, old) != JIT_OK)
+            _exit(25);
+        if ((k & 15) == 0 && jit_epoch_reclaim(c->ep, NULL) != JIT_OK)
+            _exit(26);
+        struct jit_execmem_stats s;
+        if ((k & 255) == 0 && jit_execmem_stats(c->mem, &s) == JIT_OK && s.allocations > max_allocs)
+            max_allocs = s.allocations;
+    }
+    __atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < CONC_CALLERS; i++)
+        pthread_join(th[i], NULL);
+    size_t freed;
+    if (jit_epoch_reclaim(c->ep, &freed) != JIT_OK || jit_epoch_pending(c->ep) != 0)
+        _exit(27);
+    if (jit_fn_destroy(c->fn) != JIT_OK)
+        _exit(28);
+    struct jit_execmem_stats s;
+    jit_execmem_stats(c->mem, &s);
+    printf("# %s: %d replacements, %lu calls by %d threads, %d bad results, peak %zu live "
+           "allocations, end: %zu live, %zu regions\n",
+           jit_fn_mode_name(c->mode), c->replacements, c->calls, CONC_CALLERS, c->bad, max_allocs,
+           s.allocations, s.regions);
+    fflush(stdout);
+    if (c->bad)
+        _exit(30);
+    if (s.allocations != 0 || s.bytes_in_use != 0)
+        _exit(31);
+    if (max_allocs > 4096) /* retired code must come back, not pile up */
+        _exit(32);
+    if (c->calls == 0)
+        _exit(33);
+    jit_epoch_destroy(c->ep);
+    jit_execmem_destroy(c->mem);
+    _exit(0);
+}
+
+static void concurrency(enum jit_fn_mode mode)
+{
+    struct conc c = {.mode = mode, .replacements = 10000};
+    int st = in_child(conc_child, &c);
+    TAP_CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child %s %d", jit_fn_mode_name(mode),
+               WIFSIGNALED(st) ? "killed by signal" : "exited with",
+               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+}
+
+TAP_CASE(concurrent_replace_pointer_slot)
+{
+    concurrency(JIT_FN_SLOT);
+}
+
+TAP_CASE(concurrent_replace_direct_branch)
+{
+    concurrency(JIT_FN_BRANCH);
+}
+
+/* --- bad arguments ------------------------------------------------------------ */
+
+TAP_CASE(bad_arguments)
+{
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_code c, keep;
+    TAP_CHECK(jit_execmem_alloc(m, 0, 0, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, SIZE_MAX, 0, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, SIZE_MAX / 2, 0, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, JIT_EXECMEM_MAX_ALLOC + 1, 0, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, 16, 3, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, 16, (size_t)1 << 30, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, 16, 0, NULL) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(NULL, 16, 0, &c) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_alloc(m, 64, 0, &keep) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(m, 64, 0, &c) == JIT_OK);
+    TAP_CHECK(jit_execmem_free(m, (uint8_t *)c.rx + 16) == JIT_ERR_NOT_OWNED); /* interior */
+    TAP_CHECK(jit_execmem_free(m, c.rw) == JIT_ERR_NOT_OWNED);                /* rw view, not rx */
+    TAP_CHECK(jit_execmem_free(m, c.rx) == JIT_OK);
+    TAP_CHECK(jit_execmem_free(m, c.rx) == JIT_ERR_DOUBLE_FREE);
+    int local;
+    void *heap = malloc(16);
+    TAP_CHECK(jit_execmem_free(m, &local) == JIT_ERR_NOT_OWNED);
+    TAP_CHECK(jit_execmem_free(m, heap) == JIT_ERR_NOT_OWNED);
+    free(heap);
+    TAP_CHECK(jit_execmem_free(m, NULL) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_begin_write(m, c.rx, 16) == JIT_ERR_NOT_OWNED); /* freed */
+    TAP_CHECK(jit_execmem_begin_write(m, keep.rx, keep.size + 1) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_end_write(m, &local, 4) == JIT_ERR_NOT_OWNED);
+    TAP_CHECK(jit_execmem_query(m, &local, &c) == JIT_ERR_NOT_OWNED);
+    TAP_CHECK(jit_execmem_stats(m, NULL) == JIT_ERR_INVALID_ARG);
+    /* Another allocator's pointer is foreign too. */
+    struct jit_execmem *m2 = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    struct jit_code o;
+    TAP_CHECK(jit_execmem_alloc(m2, 64, 0, &o) == JIT_OK);
+    TAP_CHECK(jit_execmem_free(m, o.rx) == JIT_ERR_NOT_OWNED);
+    struct jit_fn *fn;
+    TAP_CHECK(jit_fn_create(m, JIT_FN_SLOT, o.rx, &fn) == JIT_ERR_NOT_OWNED);
+    TAP_CHECK(jit_fn_create(m, (enum jit_fn_mode)7, keep.rx, &fn) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_fn_create(m, JIT_FN_SLOT, keep.rx, &fn) == JIT_OK);
+    void *old;
+    TAP_CHECK(jit_fn_replace(fn, o.rx, &old) == JIT_ERR_NOT_OWNED);
+    TAP_CHECK(jit_fn_replace(fn, keep.rx, &old) == JIT_ERR_INVALID_ARG); /* same code */
+    TAP_CHECK(jit_fn_replace(fn, NULL, &old) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_fn_replace(NULL, keep.rx, &old) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_fn_destroy(fn) == JIT_OK); /* frees keep */
+    jit_execmem_destroy(m2);
+    /* Creation: bad mode, flags; limit reached. */
+    struct jit_execmem_params p = {.mode = (enum jit_execmem_mode)9};
+    struct jit_execmem *bad;
+    TAP_CHECK(jit_execmem_create(&p, &bad) == JIT_ERR_INVALID_ARG);
+    p = (struct jit_execmem_params){.flags = 0x80000000u};
+    TAP_CHECK(jit_execmem_create(&p, &bad) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_execmem_create(NULL, NULL) == JIT_ERR_INVALID_ARG);
+    p = (struct jit_execmem_params){.max_bytes = 64 * 1024};
+    TAP_CHECK(jit_execmem_create(&p, &bad) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(bad, 60 * 1024, 0, &c) == JIT_OK);
+    TAP_CHECK(jit_execmem_alloc(bad, 8 * 1024, 0, &o) == JIT_ERR_NO_MEMORY);
+    jit_execmem_destroy(bad);
+    jit_execmem_destroy(NULL);
+    TAP_CHECK(jit_icache_flush(NULL, NULL, 4) == JIT_ERR_INVALID_ARG);
+    for (int e = JIT_OK; e <= JIT_ERR_BUSY; e++)
+        TAP_CHECK(jit_err_str((enum jit_err)e) != NULL);
+    TAP_CHECK(strstr(jit_err_str((enum jit_err)99), "unknown") != NULL);
+    jit_execmem_destroy(m);
+}
+
+int main(int argc, char **argv)
+{
+    return tap_main(argc, argv);
+}
