@@ -81,6 +81,16 @@ static uint32_t run_dual_map(struct smc_ctx *c, uint32_t seed, uint32_t *expecte
 {
     *expected = smc_gen(c->dual_rw, seed);
     smc_flush(c->dual_rw, c->dual_rx, SMC_CODE_BYTES);
+#if !defined(SMC_X86)
+    /* qemu-user keeps running stale translations of a page rewritten through
+     * another mapping (DESIGN.md 2); toggling the RX view's protection makes
+     * it drop them. Real hardware needs only the flush above. */
+    if (mprotect(c->dual_rx, SMC_PAGE, PROT_READ) != 0 ||
+        mprotect(c->dual_rx, SMC_PAGE, PROT_READ | PROT_EXEC) != 0) {
+        c->sys_errno = errno;
+        return ~*expected;
+    }
+#endif
     return SMC_CALL(c->dual_rx);
 }
 
@@ -406,7 +416,8 @@ const struct smc_strategy smc_strategies[] = {
     {"serialize_insn", "fence", "write, SERIALIZE instruction, call", SMC_F_SERIALIZE,
      SMC_RES_NONE, 0, run_serialize_insn},
 #endif
-    {"dual_map", "mapping", "write through an RW view of a memfd page, call its RX view", 0,
+    {"dual_map", "mapping",
+     "write through an RW view of a memfd page, call its RX view (off x86: + RX protection toggle)", 0,
      SMC_RES_DUAL, 0, run_dual_map},
     {"remap", "mapping", "mmap a fresh RWX page per call, write, call, munmap", 0, SMC_RES_NONE,
      0, run_remap},

@@ -275,6 +275,14 @@ static const char *const feature_names[] = {
     "erms", "fsrm", "serialize", "rdtsc", "invariant_tsc", "x86_64",
 };
 
+const char *smc_feature_name(uint32_t bit)
+{
+    for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
+        if (bit == (1u << i))
+            return feature_names[i];
+    return NULL;
+}
+
 enum jit_err smc_report_write_json(const struct smc_report *r, FILE *f)
 {
     if (!r || !f)
@@ -378,8 +386,13 @@ enum jit_err smc_report_write_table(const struct smc_report *r, FILE *f)
     for (size_t i = 0; i < r->count; i++) {
         const struct smc_result *s = &r->results[i];
         if (s->status == SMC_STATUS_OK) {
-            fprintf(f, "%-18s %-9s %12.1f %8.3fx %+12.1f  ok\n", s->name, s->group,
-                    s->ticks_per_call, s->ratio_to_plain, s->penalty_over_baseline);
+            char ratio[32] = "-", penalty[32] = "-";
+            if (r->plain_ticks > 0)
+                snprintf(ratio, sizeof ratio, "%.3fx", s->ratio_to_plain);
+            if (r->baseline_ticks > 0)
+                snprintf(penalty, sizeof penalty, "%+.1f", s->penalty_over_baseline);
+            fprintf(f, "%-18s %-9s %12.1f %9s %12s  ok\n", s->name, s->group, s->ticks_per_call,
+                    ratio, penalty);
         } else {
             fprintf(f, "%-18s %-9s %12s %9s %12s  %s: %s\n", s->name, s->group, "-", "-", "-",
                     smc_status_name(s->status), s->reason);

@@ -40,6 +40,9 @@ enum smc_feature {
     SMC_F_X86_64 = 1u << 11,    /* running in 64-bit mode (rep movsq) */
 };
 
+/* "sse2", "avx", ... for one bit of enum smc_feature; NULL for unknown bits. */
+const char *smc_feature_name(uint32_t bit);
+
 struct smc_cpu_info {
     const char *arch;            /* "x86_64", "i686", "aarch64", ... (build target) */
     char vendor[16];             /* "AuthenticAMD", "GenuineIntel"; "" off x86 */
