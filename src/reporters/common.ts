@@ -112,7 +112,7 @@ export function cleanText(s: string): string {
 
 /** One line: newlines and tabs become spaces, runs collapsed, trimmed. */
 export function oneLine(s: string): string {
-  return cleanText(s).replace(/[\r\n\t]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return cleanText(s).replace(/[\r\n\t\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 /** `850 ms`, `12.3 s`, `4 min 05 s`, `1 h 02 min`. */

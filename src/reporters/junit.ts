@@ -51,7 +51,7 @@ const FAILING_STAGE = new Set(['fail', 'timeout', 'error']);
 function cellDetail(cell: CellResult, stage?: StageResult): string {
   const lines = [`status: ${statusWord(cell)}`];
   if (cell.signal) lines.push(`signal: ${cell.signal}`);
-  if (stage?.exitCode !== undefined) lines.push(`exit code: ${stage.exitCode}`);
+  if (stage?.exitCode !== undefined && !stage.signal && !cell.signal) lines.push(`exit code: ${stage.exitCode}`);
   const first = cellFirstError(cell);
   if (first) lines.push(`first error: ${first}`);
   if (cell.reason) lines.push(`reason: ${cell.reason}`);

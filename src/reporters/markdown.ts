@@ -75,8 +75,9 @@ function failingTests(stage: StageResult): string[] {
   return bad.map((t) => `  - ${mdCode(t.name)}${t.message ? `: ${mdCode(t.message)}` : ''}`);
 }
 
-function renderDetails(lines: string[], cell: CellResult): void {
-  lines.push(`### ${mdText(`${cell.arch} / ${cell.toolchain}`)}${cell.target ? ` (${mdText(cell.target)})` : ''}: ${mdText(statusLabel(cell))}`, '');
+function renderDetails(lines: string[], cell: CellResult, showTarget: boolean): void {
+  const target = showTarget ? ` (${mdText(cell.target)})` : '';
+  lines.push(`### ${mdText(`${cell.arch} / ${cell.toolchain}`)}${target}: ${mdText(statusLabel(cell))}`, '');
   const item = (label: string, value: string): void => {
     lines.push(`- **${label}:** ${value}`);
   };
@@ -144,7 +145,8 @@ export function renderMarkdown(results: RunResults): string {
   const detailed = results.cells.filter(needsDetails);
   if (detailed.length) {
     lines.push('## Cells to look at', '');
-    for (const cell of detailed) renderDetails(lines, cell);
+    const showTarget = new Set(results.cells.map((c) => c.target)).size > 1;
+    for (const cell of detailed) renderDetails(lines, cell, showTarget);
   }
   renderSmc(lines, results);
   return `${lines.join('\n').trimEnd()}\n`;
