@@ -1,10 +1,9 @@
 // Loading what every command needs: the matrix file and the selection.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { OrchestratorError } from '../errors.js';
 import type { Selection } from '../matrix/cells.js';
-import { loadMatrixFile, matrixHash } from '../matrix/config.js';
+import { loadMatrixFileWithHash } from '../matrix/config.js';
 import { nearest as nearestName } from '../matrix/suggest.js';
 import type { MatrixConfig } from '../matrix/types.js';
 import { list } from './args.js';
@@ -16,9 +15,7 @@ export interface LoadedMatrix {
 
 export async function loadMatrix(values: Record<string, string | boolean | undefined>): Promise<LoadedMatrix> {
   const file = resolve(typeof values.config === 'string' ? values.config : 'matrix.yaml');
-  const config = await loadMatrixFile(file);
-  const hash = matrixHash(await readFile(file, 'utf8'));
-  return { config, hash };
+  return loadMatrixFileWithHash(file);
 }
 
 /** --arch/--toolchain/--target, each name checked against the matrix. */

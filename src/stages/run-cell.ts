@@ -243,7 +243,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     while (tries < maxTries) {
       tries++;
       const r = await runStep(stage.spec.name, stage.spec.kind, stage.argv, plan.buildDir, stage.spec.timeout ?? ctx.options.timeout);
-      outcome = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r), plan.runner);
+      outcome = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r), plan.runner, stage.spec.timeout ?? ctx.options.timeout);
       // Only code failures are retried: a timeout or infrastructure error would just cost time again.
       if (!outcome.status || outcome.status !== 'fail' || ctx.signal.aborted) break;
     }
@@ -261,6 +261,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
 }
 
 function classifyBuild(name: string, r: CommandResult, result: StageResult): StageOutcome {
+  if (r.canceled || r.timedOut) delete result.signal;
   if (r.canceled) return fail(result, 'error', 'interrupted (run canceled)');
   if (r.timedOut) return fail(result, 'timeout', `${name} exceeded its time limit; process tree killed`);
   if (r.spawnError) return fail(result, 'error', clip(r.spawnError));
@@ -273,9 +274,10 @@ function classifyBuild(name: string, r: CommandResult, result: StageResult): Sta
   return fail(result, 'fail', firstErrorLine(r.output) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`);
 }
 
-export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner): StageOutcome {
+export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number): StageOutcome {
+  if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
   if (r.canceled) return fail(result, 'error', 'interrupted (run canceled)');
-  if (r.timedOut) return fail(result, 'timeout', `no result within ${spec.timeout ?? 'the stage'} limit; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`);
+  if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`);
   if (r.spawnError) return fail(result, 'error', `could not start: ${clip(r.spawnError)}`);
   if (diskFull(r.output)) return fail(result, 'error', 'no space left on device');
   if (runner.kind === 'qemu') {

@@ -1,0 +1,78 @@
+// The cache: nothing changed -> nothing rebuilt or rerun; a changed input
+// reruns exactly the cells it affects; --no-cache reruns everything.
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ARCHES_YAML, makeTarget, makeWorkspace, readStatus, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
+
+const stage = `      - name: tests
+        run: [bin/prog]
+        format: tap
+`;
+
+describe('result cache', () => {
+  let ws: Workspace;
+  const run = async (...extra: string[]) => {
+    const r = await runCli(['run', '--config', ws.matrixFile, '--out', ws.reportsDir, '--arch', 'x86_64,aarch64', '--toolchain', 'gcc', ...extra]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const status = readStatus(ws);
+    const ran = status.cells.filter((c) => c.status === 'pass' && !c.cached).map((c) => c.id).sort();
+    const cached = status.cells.filter((c) => c.cached).map((c) => c.id).sort();
+    return { ran, cached, status };
+  };
+
+  beforeAll(() => {
+    ws = makeWorkspace();
+    ws.writeMatrix(`version: 1
+${ARCHES_YAML}
+${TOOLCHAINS_YAML}
+targets:
+${makeTarget('good', stage)}
+  cmake-good:
+    build: cmake
+    source: targets/cmake-good
+    stages:
+${stage}`);
+  });
+  afterAll(() => ws?.cleanup());
+
+  const all = ['cmake-good-aarch64-gcc', 'cmake-good-x86_64-gcc', 'good-aarch64-gcc', 'good-x86_64-gcc'];
+
+  it('runs every selected cell the first time and reports the others as not selected', async () => {
+    const { ran, cached, status } = await run();
+    expect(ran).toEqual(all);
+    expect(cached).toEqual([]);
+    const llvm = status.cells.find((c) => c.id === 'good-x86_64-llvm')!;
+    expect(llvm.status).toBe('skip');
+    expect(llvm.reason).toContain('not selected (--toolchain gcc)');
+  }, 120_000);
+
+  it('reruns nothing when nothing changed', async () => {
+    const { ran, cached } = await run();
+    expect(ran).toEqual([]);
+    expect(cached).toEqual(all);
+  }, 60_000);
+
+  it('reruns only the cells whose sources changed', async () => {
+    appendFileSync(join(ws.dir, 'targets/good/prog.c'), '/* changed */\n');
+    const { ran, cached } = await run();
+    expect(ran).toEqual(['good-aarch64-gcc', 'good-x86_64-gcc']);
+    expect(cached).toEqual(['cmake-good-aarch64-gcc', 'cmake-good-x86_64-gcc']);
+  }, 120_000);
+
+  it('reruns only the cells of an architecture whose matrix entry changed', async () => {
+    const yaml = readFileSync(ws.matrixFile, 'utf8').replace('    qemu: qemu-aarch64\n', '    qemu: qemu-aarch64\n    cflags: [-O2]\n');
+    writeFileSync(ws.matrixFile, yaml);
+    const { ran, cached } = await run();
+    expect(ran).toEqual(['cmake-good-aarch64-gcc', 'good-aarch64-gcc']);
+    expect(cached).toEqual(['cmake-good-x86_64-gcc', 'good-x86_64-gcc']);
+  }, 120_000);
+
+  it('reruns everything with --no-cache', async () => {
+    const { ran, cached } = await run('--no-cache');
+    expect(ran).toEqual(all);
+    expect(cached).toEqual([]);
+  }, 120_000);
+});
