@@ -1,0 +1,116 @@
+// Pure pieces of the orchestrator: TAP parsing, first-error extraction,
+// cell expansion and selection, expectations, capped output, quoting.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { parseMatrix } from '../src/matrix/config.js';
+import { expandMatrix, selectCells } from '../src/matrix/cells.js';
+import { parseTap, tapFailureLine } from '../src/stages/tap.js';
+import { firstErrorLine, qemuTargetSignal, qemuInfrastructureError } from '../src/stages/first-error.js';
+import { applyExpectation } from '../src/stages/expectations.js';
+import { CappedOutput } from '../src/runtime/capped-output.js';
+import { formatCommand } from '../src/runtime/quote.js';
+import { toolchainPackages } from '../src/build/toolchain.js';
+import type { CellResult } from '../src/results/types.js';
+import { REPO } from './helpers/workspace.js';
+
+const config = parseMatrix(readFileSync(join(REPO, 'matrix.yaml'), 'utf8'), join(REPO, 'matrix.yaml'));
+
+describe('TAP', () => {
+  it('reads plans, passes, failures with YAML diagnostics, skips and todos', () => {
+    const tap = parseTap(['TAP version 13', '1..4', 'ok 1 - a', 'not ok 2 - b', '  ---', '  message: "x.c:3: check failed: y == 1"', '  ...', 'ok 3 - c # SKIP no memfd', 'not ok 4 - d # TODO later'].join('\n'));
+    expect(tap.planned).toBe(4);
+    expect(tap.tests.map((t) => [t.name, t.ok])).toEqual([['a', true], ['b', false], ['c', true], ['d', false]]);
+    expect(tap.tests[2]!.skipped).toBe(true);
+    expect(tap.tests[3]!.todo).toBe(true);
+    expect(tap.ok).toBe(false);
+    expect(tapFailureLine(tap)).toBe('not ok - b: x.c:3: check failed: y == 1');
+  });
+
+  it('notices a plan cut short by a crash, and no tests at all', () => {
+    const short = parseTap('1..3\nok 1 - first\n');
+    expect(short.ok).toBe(false);
+    expect(tapFailureLine(short)).toBe('only 1 of 3 planned tests ran (last: first)');
+    expect(tapFailureLine(parseTap('hello\n'))).toBe('no TAP test lines in the output');
+    expect(parseTap('1..2\nok 1\nok 2\n').ok).toBe(true);
+  });
+});
+
+describe('first error line', () => {
+  it('prefers the earliest meaningful line', () => {
+    const log = 'cmake stuff\n[1/3] Building C object\n/src/a.c:12:3: error: expected ‘;’\nmake: *** [all] Error 1\n';
+    expect(firstErrorLine(log)).toBe('/src/a.c:12:3: error: expected ‘;’');
+    expect(firstErrorLine('foo\n/usr/bin/ld: a.o: undefined reference to `bar`\n')).toMatch(/undefined reference to `bar`/);
+  });
+
+  it('reads qemu messages', () => {
+    expect(qemuTargetSignal('qemu: uncaught target signal 4 (Illegal instruction) - core dumped')).toBe('SIGILL');
+    expect(qemuInfrastructureError("qemu-mips: Could not open '/lib/ld.so.1': No such file or directory")).toMatch(/Could not open/);
+    expect(qemuInfrastructureError('qemu: uncaught target signal 11 (Segmentation fault)')).toBeUndefined();
+  });
+});
+
+describe('cells', () => {
+  const cells = expandMatrix(config);
+
+  it('expands the default matrix to 16 cells with stable ids, in config order', () => {
+    expect(cells).toHaveLength(16);
+    expect(cells[0]!.id).toBe('native-x86_64-gcc');
+    expect(cells[15]!.id).toBe('native-mips64el-llvm');
+    expect(new Set(cells.map((c) => c.id)).size).toBe(16);
+  });
+
+  it('selects by arch and toolchain and keeps the rest with a reason', () => {
+    const { selected, excluded } = selectCells(cells, { arch: ['mips', 'arm'], toolchain: ['llvm'] });
+    expect(selected.map((c) => c.id)).toEqual(['native-arm-llvm', 'native-mips-llvm']);
+    expect(excluded).toHaveLength(14);
+    expect(excluded.find((e) => e.cell.id === 'native-mips-gcc')!.reason).toBe('not selected (--toolchain llvm)');
+  });
+
+  it('names Debian packages, using the native ones for the host triple', () => {
+    const gcc = config.toolchains.find((t) => t.name === 'gcc')!;
+    const arch = (n: string) => config.architectures.find((a) => a.name === n)!;
+    expect(toolchainPackages(gcc, arch('mips64el'), 'x86_64')).toEqual(['gcc-mips64el-linux-gnuabi64', 'libc6-dev-mips64el-cross']);
+    expect(toolchainPackages(gcc, arch('x86_64'), 'x86_64')).toEqual(['gcc', 'libc6-dev']);
+  });
+});
+
+describe('expectations', () => {
+  const raw = (status: CellResult['status'], stage: string): CellResult => ({
+    id: 'c', arch: 'a', toolchain: 't', target: 'x', status, stage, runner: 'qemu', versions: {}, durationMs: 1, stages: [], reproducer: '', cached: false, attempts: 1,
+  });
+  const location = { file: 'm.yaml', line: 1, column: 1 };
+  const xfail = { match: {}, status: 'xfail' as const, stage: 'core-tests', reason: 'known', location };
+
+  it('turns an expected failure into xfail and an unexpected pass into xpass', () => {
+    expect(applyExpectation(raw('fail', 'core-tests'), xfail).status).toBe('xfail');
+    expect(applyExpectation(raw('pass', 'core-tests'), xfail).status).toBe('xpass');
+  });
+
+  it('keeps a failure at another stage, or an infrastructure error, unexpected', () => {
+    const other = applyExpectation(raw('fail', 'build'), xfail);
+    expect(other.status).toBe('fail');
+    expect(other.reason).toContain('expected to fail at core-tests');
+    expect(applyExpectation(raw('error', 'core-tests'), xfail).status).toBe('error');
+  });
+});
+
+describe('capped output', () => {
+  it('keeps the head and the tail within the limit', () => {
+    const out = new CappedOutput(2048);
+    for (let i = 0; i < 10_000; i++) out.push(Buffer.from(`line ${i}\n`));
+    const text = out.toString();
+    expect(out.truncated).toBe(true);
+    expect(text.length).toBeLessThan(2200);
+    expect(text.startsWith('line 0\n')).toBe(true);
+    expect(text.endsWith('line 9999\n')).toBe(true);
+    expect(text).toMatch(/\[\.\.\. matrix: \d+ bytes of output omitted/);
+  });
+});
+
+describe('quoting', () => {
+  it('quotes only what needs it', () => {
+    expect(formatCommand(['cmake', '-DMATRIX_CFLAGS=-march=armv7-a;-mthumb', "it's"])).toBe("cmake '-DMATRIX_CFLAGS=-march=armv7-a;-mthumb' 'it'\\''s'");
+  });
+});
