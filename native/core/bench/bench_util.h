@@ -1,0 +1,32 @@
+/* bench_util.h: timing and argument helpers shared by the benchmarks. */
+#ifndef JIT_BENCH_UTIL_H
+#define JIT_BENCH_UTIL_H
+
+#include <string.h>
+#include <time.h>
+
+static inline double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline int has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], flag) == 0)
+            return 1;
+    return 0;
+}
+
+typedef int (*int_fn)(int);
+
+static inline int_fn as_fn(void *rx)
+{
+    int_fn f;
+    memcpy(&f, &rx, sizeof f);
+    return f;
+}
+
+#endif
