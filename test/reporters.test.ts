@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../src/errors.js';
@@ -585,4 +587,145 @@ describe('writeReports', () => {
     expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'status.md']);
     expect(await readFile(join(dir, 'status.md'), 'utf8')).toBe(before);
   });
+});
+
+// ---- the HTML page in a real browser: headless Chromium over the DevTools protocol ----
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+interface Cdp {
+  send(method: string, params?: Record<string, unknown>): Promise<any>;
+  eval(expr: string): Promise<any>;
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** Starts headless Chromium, opens `url` and collects console errors, exceptions and CSP reports. */
+async function openPage(url: string): Promise<Cdp> {
+  const profile = await mkdtemp(join(tmpdir(), 'matrix-chromium-'));
+  const proc = spawn(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const kill = async (): Promise<void> => {
+    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    await rm(profile, { recursive: true, force: true }).catch(() => undefined);
+  };
+  try {
+    const wsUrl = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err.slice(-500)}`)), 20000);
+      proc.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+        if (m) { clearTimeout(timer); resolve(m[1]!); }
+      });
+      proc.on('exit', () => reject(new Error(`chromium exited: ${err.slice(-500)}`)));
+    });
+    const ws = new WebSocket(wsUrl);
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    let next = 0;
+    const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+    const listeners: Array<(msg: any) => void> = [];
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(String(ev.data));
+      if (msg.id !== undefined) {
+        const w = waiting.get(msg.id);
+        waiting.delete(msg.id);
+        if (msg.error) w?.reject(new Error(`${msg.error.message}`)); else w?.resolve(msg.result);
+      } else listeners.forEach((l) => l(msg));
+    };
+    const raw = (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<any> =>
+      new Promise((resolve, reject) => {
+        const id = ++next;
+        waiting.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+      });
+    const { targetId } = await raw('Target.createTarget', { url: 'about:blank' });
+    const { sessionId } = await raw('Target.attachToTarget', { targetId, flatten: true });
+    const send = (method: string, params: Record<string, unknown> = {}) => raw(method, params, sessionId);
+    const problems: string[] = [];
+    let loaded: () => void = () => undefined;
+    const load = new Promise<void>((r) => { loaded = r; });
+    listeners.push((msg) => {
+      if (msg.sessionId !== sessionId) return;
+      if (msg.method === 'Runtime.consoleAPICalled' && ['error', 'warning', 'assert'].includes(msg.params.type)) {
+        problems.push(`console.${msg.params.type}: ${msg.params.args.map((a: any) => a.value ?? a.description).join(' ')}`);
+      }
+      if (msg.method === 'Runtime.exceptionThrown') problems.push(`exception: ${msg.params.exceptionDetails.exception?.description ?? msg.params.exceptionDetails.text}`);
+      if (msg.method === 'Log.entryAdded' && ['error', 'warning'].includes(msg.params.entry.level)) problems.push(`log: ${msg.params.entry.text}`);
+      if (msg.method === 'Page.loadEventFired') loaded();
+    });
+    await send('Runtime.enable');
+    await send('Log.enable');
+    await send('Page.enable');
+    await send('Page.navigate', { url });
+    await load;
+    const evaluate = async (expr: string): Promise<any> => {
+      const r = await send('Runtime.evaluate', { expression: expr, returnByValue: true, awaitPromise: true });
+      if (r.exceptionDetails) throw new Error(`${expr}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+      return r.result.value;
+    };
+    return {
+      send, problems, eval: evaluate,
+      close: async () => {
+        await raw('Browser.close').catch(() => undefined);
+        ws.close();
+        await kill();
+      },
+    };
+  } catch (err) {
+    await kill();
+    throw err;
+  }
+}
+
+describe.skipIf(!CHROMIUM)('index.html in headless Chromium', () => {
+  it('loads without console errors, filters, and shows a clicked cell\'s details', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'matrix-html-'));
+    const page = await openPage(pathToFileURL((await writeReports(R, dir, ['html']))[0]!).href);
+    try {
+      expect(await page.eval("document.documentElement.classList.contains('js')")).toBe(true);
+      expect(await page.eval("[...document.querySelectorAll('a.cell')].map((a) => a.dataset.id)")).toEqual(R.cells.map((c) => c.id));
+      expect(await page.eval("document.getElementById('shown').textContent")).toBe('16 of 16 cells shown');
+      // Details are hidden until a cell is clicked.
+      expect(await page.eval("getComputedStyle(document.getElementById('cell-mips-gcc')).display")).toBe('none');
+      await page.eval("document.querySelector('a.cell[data-id=\"mips-gcc\"]').click()");
+      await page.eval('new Promise((r) => setTimeout(r, 50))');
+      expect(await page.eval("getComputedStyle(document.getElementById('cell-mips-gcc')).display")).toBe('block');
+      expect(await page.eval("document.querySelector('a.cell.selected').dataset.id")).toBe('mips-gcc');
+      const text: string = await page.eval("document.getElementById('cell-mips-gcc').innerText");
+      expect(text).toContain(COMPILER_ERROR);
+      expect(text).toContain('cmake -S native -B /tmp/mips-gcc');
+      expect(text).toContain('logs/mips-gcc/build.log');
+      expect(text).toContain('mips-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0');
+      expect(await page.eval("[...document.querySelectorAll('.detail')].filter((d) => getComputedStyle(d).display !== 'none').length")).toBe(1);
+      // Filters: hide an arch row, a toolchain column, and dim passing cells.
+      const uncheck = (group: string, value: string) =>
+        page.eval(`(() => { const i = document.querySelector('[data-filter="${group}"] input[value="${value}"]'); i.click(); return i.checked; })()`);
+      expect(await uncheck('arch', 'mips')).toBe(false);
+      expect(await page.eval("document.querySelector('tr[data-arch=\"mips\"]').offsetParent === null")).toBe(true);
+      expect(await uncheck('toolchain', 'llvm')).toBe(false);
+      expect(await page.eval("[...document.querySelectorAll('[data-col=\"llvm\"]')].every((e) => e.offsetParent === null)")).toBe(true);
+      expect(await uncheck('status', 'pass')).toBe(false);
+      expect(await page.eval("document.getElementById('shown').textContent")).toBe('1 of 16 cells shown');
+      expect(await page.eval("[...document.querySelectorAll('a.cell:not(.filtered)')].map((a) => a.dataset.id)")).toEqual(['arm-gcc']);
+      await page.eval("document.getElementById('reset').click()");
+      expect(await page.eval("document.getElementById('shown').textContent")).toBe('16 of 16 cells shown');
+      // Charts are drawn.
+      expect(await page.eval("document.querySelectorAll('svg.chart').length")).toBe(2);
+      expect(await page.eval("document.querySelector('#smc svg').getBoundingClientRect().width > 100")).toBe(true);
+      const shot = await page.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+      const out = join(process.env.MATRIX_TEST_ARTIFACTS ?? tmpdir(), 'matrix-index-html.png');
+      await writeFile(out, Buffer.from(shot.data, 'base64'));
+      expect(page.problems).toEqual([]);
+      // The collector itself works: a console error would have been caught.
+      await page.eval("console.error('probe')");
+      await page.eval('new Promise((r) => setTimeout(r, 50))');
+      expect(page.problems).toEqual(['console.error: probe']);
+    } finally {
+      await page.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60000);
 });

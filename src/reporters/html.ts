@@ -109,7 +109,7 @@ function renderStages(cell: CellResult): string {
   );
 }
 
-function renderDetail(cell: CellResult, anchor: string): string {
+function renderDetail(cell: CellResult, anchor: string, showTarget: boolean): string {
   const dl: Array<[string, string]> = [['cell', `<code>${h(cell.id)}</code>`], ['status', `${STATUS_ICON[cell.status]} ${h(cell.status)}${cell.cached ? ' (from cache)' : ''}`]];
   if (cell.stage) dl.push(['stage', `<code>${h(cell.stage)}</code>`]);
   if (cell.signal) dl.push(['signal', `<code>${h(cell.signal)}</code>`]);
@@ -124,7 +124,7 @@ function renderDetail(cell: CellResult, anchor: string): string {
   const first = cellFirstError(cell);
   const parts = [
     `<article class="detail s-${cell.status}" id="${anchor}" data-id="${h(cell.id)}">`,
-    `<h3>${h(cell.arch)} / ${h(cell.toolchain)} <span class="muted">(${h(cell.target)})</span>: ${h(statusLabel(cell))}</h3>`,
+    `<h3>${h(cell.arch)} / ${h(cell.toolchain)}${showTarget ? ` <span class="muted">(${h(cell.target)})</span>` : ''}: ${h(statusLabel(cell))}</h3>`,
     `<dl>${dl.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('')}</dl>`,
   ];
   if (first) parts.push('<h4>First error</h4>', `<pre class="first-error">${h(first)}</pre>`);
@@ -409,6 +409,7 @@ function filterGroup(name: string, legend: string, values: Array<[string, string
 export function renderHtml(results: RunResults): string {
   const cells = results.cells;
   const anchor = anchors(cells);
+  const showTarget = new Set(cells.map((c) => c.target)).size > 1;
   const present = new Set(cells.map((c) => c.status));
   const statuses: Array<[string, string]> = STATUS_ORDER.filter((s) => present.has(s)).map((s: CellStatus) => [
     s,
@@ -454,7 +455,7 @@ ${renderGrids(results, anchor)}
 <section id="details">
 <h2>Details</h2>
 <p class="hint muted">Click a cell to see its stages, first error, reproducer, versions and logs.</p>
-${cells.map((c) => renderDetail(c, anchor.get(c) ?? '')).join('\n')}
+${cells.map((c) => renderDetail(c, anchor.get(c) ?? '', showTarget)).join('\n')}
 </section>
 ${renderCharts(results)}
 </main>
