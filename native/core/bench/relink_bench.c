@@ -14,23 +14,23 @@ static const int points[] = {0, 1, 2, 3, 4, 5, 10, 20, 50, 200, 460};
 #define NPOINTS (sizeof points / sizeof points[0])
 #define BATCH 4096
 
-static volatile int sink;
+static volatile unsigned sink;
 
 /* Calls through the slot: one acquire load per call, never cached. */
-__attribute__((noinline)) static int run_slot(void **slot, int n)
+__attribute__((noinline)) static unsigned run_slot(void **slot, int n)
 {
-    int s = 0;
+    unsigned s = 0;
     for (int i = 0; i < n; i++)
-        s += as_fn(jit_fn_slot_load(slot))(i);
+        s += (unsigned)as_fn(jit_fn_slot_load(slot))(i);
     return s;
 }
 
 /* Calls a fixed entry address (direct branch entry, or the chain's head). */
-__attribute__((noinline)) static int run_entry(int_fn f, int n)
+__attribute__((noinline)) static unsigned run_entry(int_fn f, int n)
 {
-    int s = 0;
+    unsigned s = 0;
     for (int i = 0; i < n; i++)
-        s += f(i);
+        s += (unsigned)f(i);
     return s;
 }
 

@@ -605,6 +605,7 @@ struct conc {
     int stop;            /* __atomic */
     int bad;             /* __atomic: wrong or out-of-order results */
     unsigned long calls; /* __atomic */
+    unsigned long batches; /* __atomic: callers' progress */
 };
 
 static void *caller(void *p)
@@ -627,6 +628,7 @@ static void *caller(void *p)
             last = r;
         }
         jit_epoch_quiescent(t);
+        __atomic_add_fetch(&c->batches, 1, __ATOMIC_RELAXED);
         sched_yield(); /* leave the replacer a core on a busy 2-core host */
     }
     jit_epoch_unregister(c->ep, t);
@@ -656,6 +658,13 @@ static void conc_child(void *p)
     size_t max_allocs = 0;
     for (int k = 1; k <= c->replacements; k++) {
         void *old;
+        /* Every 8 replacements wait for callers to make progress, so calls
+         * really overlap replacements from the first to the last. */
+        if ((k & 7) == 1) {
+            unsigned long b = __atomic_load_n(&c->batches, __ATOMIC_RELAXED);
+            while (__atomic_load_n(&c->batches, __ATOMIC_RELAXED) < b + CONC_CALLERS)
+                sched_yield();
+        }
         jit_emit_ret_const(buf, sizeof buf, k, &len);
         if (jit_execmem_alloc(c->mem, len, 0, &code) != JIT_OK ||
             jit_execmem_write(c->mem, code.rx, buf, len) != JIT_OK)
