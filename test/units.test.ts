@@ -114,3 +114,17 @@ describe('quoting', () => {
     expect(formatCommand(['cmake', '-DMATRIX_CFLAGS=-march=armv7-a;-mthumb', "it's"])).toBe("cmake '-DMATRIX_CFLAGS=-march=armv7-a;-mthumb' 'it'\\''s'");
   });
 });
+
+describe('run-stage classification', () => {
+  it('ignores qemu signal messages from forked children when the program exits 0', async () => {
+    const { classifyRun } = await import('../src/stages/run-cell.js');
+    const spec = { name: 't', kind: 'test' as const, command: ['bin/t'], format: 'tap' as const, where: 'any' as const, location: { file: 'm', line: 1, column: 1 } };
+    const r = { command: 'q', cwd: '/', durationMs: 1, exitCode: 0, timedOut: false, canceled: false, stdout: '1..1\nok 1 - trap fill traps\n', output: 'qemu: uncaught target signal 4 (Illegal instruction) - core dumped\n1..1\nok 1 - trap fill traps\n', logTruncated: false, outputBytes: 10 };
+    const runner = { kind: 'qemu' as const, qemu: '/usr/bin/qemu-arm', sysroot: '/usr/arm-linux-gnueabihf' };
+    const ok = classifyRun(spec, r, { name: 't', kind: 'test', status: 'pass', durationMs: 1 }, runner, 10);
+    expect(ok.status).toBeUndefined();
+    const crashed = classifyRun(spec, { ...r, exitCode: undefined, signal: 'SIGILL', stdout: '1..2\nok 1 - a\n' }, { name: 't', kind: 'test', status: 'pass', durationMs: 1 }, runner, 10);
+    expect(crashed.status).toBe('fail');
+    expect(crashed.result.signal).toBe('SIGILL');
+  });
+});

@@ -284,7 +284,9 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     const infra = qemuInfrastructureError(r.output);
     if (infra && r.exitCode !== 0) return fail(result, 'error', infra);
   }
-  const signal = r.signal ?? (runner.kind === 'qemu' ? qemuTargetSignal(r.output) : undefined);
+  // qemu also prints "uncaught target signal" for a forked child that a test
+  // expects to trap: trust it only when the process itself did not exit cleanly.
+  const signal = r.signal ?? (runner.kind === 'qemu' && r.exitCode !== 0 ? qemuTargetSignal(r.output) : undefined);
   if (signal) result.signal = signal;
 
   let why: string | undefined;
