@@ -74,8 +74,8 @@ try {
 }
 
 mkdirSync(outDir, { recursive: true });
-const args = [
-  cmakeJs, 'build',
+const baseArgs = [
+  cmakeJs, 'rebuild', // clean + configure: -D options and a failed configure never linger
   '--directory', join(root, 'native', 'addon'),
   '--out', outDir,
   '--config', 'Release',
@@ -84,14 +84,40 @@ const args = [
   '--cc', cc.name,
   '--cxx', cxx.name,
 ];
-console.error(`matrix: building the host addon (${cmake.version}; ${cc.version}) ...`);
-const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-writeFileSync(logPath, `$ ${process.execPath} ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
 const addonPath = join(outDir, 'Release', 'matrix_addon.node');
-if (r.status !== 0 || !existsSync(addonPath)) {
+
+/** One cmake-js build; returns the first error line, or undefined on success. */
+function build(copyjit, logSuffix) {
+  const args = [...baseArgs, `--CDMATRIX_ADDON_COPYJIT=${copyjit ? 'ON' : 'OFF'}`];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   const log = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
-  const firstError = log.split('\n').find((l) => /error|not found|CMake Error/i.test(l)) ?? `cmake-js exited with ${r.status ?? r.signal}`;
-  fail(`cmake-js build failed: ${firstError.trim()}`, `full log: ${logPath}`);
+  writeFileSync(logPath + logSuffix, `$ ${process.execPath} ${args.join(' ')}\n${log}`);
+  if (r.status === 0 && existsSync(addonPath)) return undefined;
+  const lines = log.split('\n');
+  const i = lines.findIndex((l) => /error|not found/i.test(l));
+  if (i < 0) return `cmake-js exited with ${r.status ?? r.signal}`;
+  // "CMake Error at file:line (cmd):" says where; the next line says what.
+  const what = /CMake Error/.test(lines[i]) ? lines.slice(i + 1).find((l) => l.trim()) : undefined;
+  return `${lines[i].trim()}${what ? ` ${what.trim()}` : ''}`;
 }
-writeStatus({ ok: true, path: addonPath, cmake: cmake.version, cc: cc.version, cxx: cxx.version });
-console.error(`matrix: host addon built: ${addonPath}`);
+
+console.error(`matrix: building the host addon (${cmake.version}; ${cc.version}) ...`);
+let withoutCopyjit;
+let err = build(true, '');
+if (err) {
+  // copyjit's templates are the most fragile part: keep the rest of the addon.
+  withoutCopyjit = err;
+  console.error(`matrix: addon build with copyjit failed (${err}); retrying without copyjit`);
+  err = build(false, '.no-copyjit');
+}
+if (err) fail(`cmake-js build failed: ${err}`, `full logs: ${logPath}, ${logPath}.no-copyjit`);
+writeStatus({
+  ok: true,
+  path: addonPath,
+  copyjit: !withoutCopyjit,
+  ...(withoutCopyjit ? { copyjitError: withoutCopyjit } : {}),
+  cmake: cmake.version,
+  cc: cc.version,
+  cxx: cxx.version,
+});
+console.error(`matrix: host addon built: ${addonPath}${withoutCopyjit ? ' (without copyjit: see build/addon/build.log)' : ''}`);

@@ -14,6 +14,9 @@
 #include "jit/execmem.h"
 #include "jit/icache.h"
 #endif
+#ifdef MATRIX_HAVE_COPYJIT
+#include "copyjit.h"
+#endif
 
 namespace {
 
@@ -396,6 +399,134 @@ private:
 };
 #endif
 
+
+#ifdef MATRIX_HAVE_COPYJIT
+// One allocator and one builder per addon instance (per worker thread): the
+// fuzz tests run thousands of programs, so nothing is re-created per call.
+struct CopyjitState {
+    jit_execmem *mem = nullptr;
+    cj_builder *builder = nullptr;
+    ~CopyjitState()
+    {
+        cj_builder_destroy(builder);
+        jit_execmem_destroy(mem);
+    }
+};
+
+CopyjitState &State(Napi::Env env)
+{
+    CopyjitState *st = env.GetInstanceData<CopyjitState>();
+    if (!st) {
+        st = new CopyjitState();
+        env.SetInstanceData(st);
+    }
+    if (!st->mem) {
+        jit_execmem_params p{};
+        jit_err e = jit_execmem_create(&p, &st->mem);
+        if (e != JIT_OK)
+            ThrowJit(env, "copyjit: jit_execmem_create", e);
+    }
+    if (!st->builder) {
+        jit_err e = cj_init();
+        if (e != JIT_OK)
+            ThrowJit(env, "copyjit: cj_init (a template failed its checks)", e);
+        cj_builder_params bp{};
+        e = cj_builder_create(&bp, &st->builder);
+        if (e != JIT_OK)
+            ThrowJit(env, "copyjit: cj_builder_create", e);
+    }
+    return *st;
+}
+
+cj_word WordOpt(Napi::Env env, const Napi::Object &o, const char *key)
+{
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined())
+        return 0;
+    if (v.IsBigInt()) {
+        bool lossless;
+        return v.As<Napi::BigInt>().Uint64Value(&lossless);
+    }
+    if (v.IsNumber())
+        return static_cast<cj_word>(v.As<Napi::Number>().Int64Value());
+    throw Napi::TypeError::New(env, std::string("copyjitRun: ") + key + " must be a bigint or number");
+}
+
+// copyjitRun(text, {a, x, y, o, outCap, timeoutS}) -> result object.
+Napi::Value CopyjitRun(const Napi::CallbackInfo &info)
+{
+    Napi::Env env = info.Env();
+    if (!info.Length() || !info[0].IsString())
+        throw Napi::TypeError::New(env, "copyjitRun(text, options?)");
+    std::string text = info[0].As<Napi::String>().Utf8Value();
+    Napi::Object opt = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>()
+                                                                 : Napi::Object::New(env);
+    CopyjitState &st = State(env);
+    cj_builder_reset(st.builder);
+    cj_parse_error perr{};
+    jit_err e = cj_parse(st.builder, text.data(), text.size(), &perr);
+    if (e != JIT_OK) {
+        Napi::Error err = Napi::Error::New(env, "copyjit parse error at line " + std::to_string(perr.line) +
+                                                    ": " + perr.msg);
+        err.Set("line", Napi::Number::New(env, perr.line));
+        err.Set("code", Napi::Number::New(env, e));
+        throw err;
+    }
+    cj_program *prog = nullptr;
+    e = cj_builder_finish(st.builder, st.mem, &prog);
+    if (e != JIT_OK)
+        ThrowJit(env, "copyjit: cj_builder_finish", e);
+    size_t out_cap = opt.Get("outCap").IsNumber()
+                         ? static_cast<size_t>(opt.Get("outCap").As<Napi::Number>().Uint32Value())
+                         : 1024;
+    std::vector<cj_word> out(out_cap ? out_cap : 1);
+    cj_run r{};
+    r.a = WordOpt(env, opt, "a");
+    r.x = WordOpt(env, opt, "x");
+    r.y = WordOpt(env, opt, "y");
+    r.o = WordOpt(env, opt, "o");
+    r.out = out.data();
+    r.out_cap = out_cap;
+    r.timeout_s = opt.Get("timeoutS").IsNumber() ? opt.Get("timeoutS").As<Napi::Number>().Uint32Value() : 5;
+    e = cj_program_run(prog, &r);
+    size_t code_bytes = cj_program_code_size(prog);
+    cj_program_free(prog);
+    if (e != JIT_OK)
+        ThrowJit(env, "copyjit: cj_program_run", e);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("status", cj_status_name(r.status));
+    o.Set("a", Napi::BigInt::New(env, static_cast<uint64_t>(r.ra)));
+    o.Set("x", Napi::BigInt::New(env, static_cast<uint64_t>(r.rx)));
+    o.Set("y", Napi::BigInt::New(env, static_cast<uint64_t>(r.ry)));
+    o.Set("o", Napi::BigInt::New(env, static_cast<uint64_t>(r.ro)));
+    o.Set("sp", r.sp);
+    Napi::Array outs = Napi::Array::New(env, r.out_n);
+    for (size_t i = 0; i < r.out_n && i < out_cap; i++)
+        outs.Set(static_cast<uint32_t>(i), Napi::BigInt::New(env, static_cast<uint64_t>(out[i])));
+    o.Set("out", outs);
+    o.Set("outHash", cj_hash_words(CJ_HASH_INIT, out.data(), r.out_n < out_cap ? r.out_n : out_cap));
+    o.Set("memHash", r.mem_hash);
+    o.Set("codeBytes", static_cast<double>(code_bytes));
+    o.Set("fault", r.status == CJ_STATUS_CRASH ? Napi::Value(Napi::String::New(env, r.fault.desc)) : env.Null());
+    return o;
+}
+
+// Statistics of the allocator copyjitRun uses (every program is freed after
+// its run, so allocations go back to 0 between calls).
+Napi::Value ExecmemStats(const Napi::CallbackInfo &info)
+{
+    Napi::Env env = info.Env();
+    CopyjitState &st = State(env);
+    struct jit_execmem_stats s;
+    jit_err e = jit_execmem_stats(st.mem, &s);
+    if (e != JIT_OK)
+        ThrowJit(env, "execmemStats", e);
+    Napi::Object o = StatsToJs(env, s);
+    o.Set("mode", jit_execmem_mode_name(jit_execmem_get_mode(st.mem)));
+    return o;
+}
+#endif
+
 Napi::Value BuildInfo(const Napi::CallbackInfo &info)
 {
     Napi::Env env = info.Env();
@@ -411,8 +542,13 @@ Napi::Value BuildInfo(const Napi::CallbackInfo &info)
     o.Set("jitCore", false);
     o.Set("icacheMethod", env.Null());
 #endif
+#ifdef MATRIX_HAVE_COPYJIT
+    o.Set("copyjit", true);
+    o.Set("missing", "");
+#else
     o.Set("copyjit", false);
-    o.Set("missing", "copyjit: no C API committed in native/copyjit when the addon was written");
+    o.Set("missing", MATRIX_ADDON_COPYJIT_MISSING);
+#endif
     o.Set("smcStrategies", static_cast<double>(smc_strategy_count()));
     return o;
 }
@@ -427,6 +563,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
     exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
 #ifdef MATRIX_HAVE_JIT_CORE
     exports.Set("ExecMem", ExecMem::Init(env));
+#endif
+#ifdef MATRIX_HAVE_COPYJIT
+    exports.Set("copyjitRun", Napi::Function::New(env, CopyjitRun, "copyjitRun"));
+    exports.Set("execmemStats", Napi::Function::New(env, ExecmemStats, "execmemStats"));
 #endif
     return exports;
 }
