@@ -75,7 +75,7 @@ export function listrProgress(verbose: boolean): Progress {
               entry.task = task;
               const settle = (result: CellResult) => {
                 task.title = `${cell.id}: ${describeResult(result)}`;
-                if (['fail', 'xpass', 'timeout', 'error'].includes(result.status)) reject(new Error(describeResult(result)));
+                if (['fail', 'xpass', 'timeout', 'error'].includes(result.status)) reject(new Error(`${cell.id}: ${describeResult(result)}`));
                 else if (result.status === 'skip') {
                   task.skip(`${cell.id}: ${describeResult(result)}`);
                   resolve();
