@@ -691,7 +691,15 @@ describe.skipIf(!CHROMIUM)('index.html in headless Chromium', () => {
       // Details are hidden until a cell is clicked.
       expect(await page.eval("getComputedStyle(document.getElementById('cell-mips-gcc')).display")).toBe('none');
       await page.eval("document.querySelector('a.cell[data-id=\"mips-gcc\"]').click()");
-      await page.eval('new Promise((r) => setTimeout(r, 50))');
+      // hashchange is dispatched asynchronously: wait for it (up to 10 s on a loaded machine).
+      await page.eval(`new Promise((resolve, reject) => {
+        const t0 = Date.now();
+        (function poll() {
+          if (document.querySelector('a.cell.selected')) resolve(true);
+          else if (Date.now() - t0 > 10000) reject(new Error('no cell selected'));
+          else setTimeout(poll, 20);
+        })();
+      })`);
       expect(await page.eval("getComputedStyle(document.getElementById('cell-mips-gcc')).display")).toBe('block');
       expect(await page.eval("document.querySelector('a.cell.selected').dataset.id")).toBe('mips-gcc');
       const text: string = await page.eval("document.getElementById('cell-mips-gcc').innerText");
@@ -721,7 +729,7 @@ describe.skipIf(!CHROMIUM)('index.html in headless Chromium', () => {
       expect(page.problems).toEqual([]);
       // The collector itself works: a console error would have been caught.
       await page.eval("console.error('probe')");
-      await page.eval('new Promise((r) => setTimeout(r, 50))');
+      for (let i = 0; i < 500 && page.problems.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(page.problems).toEqual(['console.error: probe']);
     } finally {
       await page.close();
