@@ -27,7 +27,6 @@
 /* Called through volatile pointers so the compiler cannot inline or
  * specialise them: "memcpy" means the C library's memcpy. */
 static void *(*volatile smc_memcpy)(void *, const void *, size_t) = memcpy;
-static void *(*volatile smc_memset)(void *, int, size_t) = memset;
 
 /* ---- portable strategies ---------------------------------------------- */
 
@@ -135,6 +134,8 @@ static uint32_t run_execmem(struct smc_ctx *c, uint32_t seed, uint32_t *expected
 
 /* ---- x86-only strategies ---------------------------------------------- */
 #if defined(SMC_X86)
+
+static void *(*volatile smc_memset)(void *, int, size_t) = memset;
 
 static inline void rep_movsb(void *d, const void *s, size_t n)
 {
