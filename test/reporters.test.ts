@@ -15,7 +15,7 @@ import { mdCode, mdText, renderMarkdown } from '../src/reporters/markdown.js';
 import { REPORT_FILES, writeReports } from '../src/reporters/write.js';
 import { parseResults, readResults, validateResults } from '../src/results/validate.js';
 import type { RunResults } from '../src/results/types.js';
-import { COMPILER_ERROR, SEGV_ERROR, incomplete, results, twoTargets } from './fixtures/results/build.js';
+import { COMPILER_ERROR, SEGV_ERROR, incomplete, results, twoTargets, withInsights } from './fixtures/results/build.js';
 
 // ---- a tiny XML parser: enough to prove well-formedness and to query the tree ----
 
@@ -529,6 +529,45 @@ describe('renderHtml', () => {
   });
 });
 
+describe('history, root-cause groups and excluded cells (optional fields)', () => {
+  const r = withInsights();
+
+  it('round-trips through status.json', () => {
+    expect(parseResults(renderJson(r), 'status.json')).toEqual(r);
+  });
+
+  it('shows them in status.md', () => {
+    const md = renderMarkdown(r);
+    expect(md).toContain('- **History:** 3 runs; **1 new failure** (`mips-gcc`), 1 fixed (`aarch64-gcc`) since the previous run (2026-11-20 04:50:00 UTC)');
+    const rows = Object.fromEntries(md.split('\n').filter((l) => l.startsWith('| **')).map((l) => { const c = tableCells(l); return [c[0]!.replace(/\*/g, ''), c.slice(1)]; }));
+    expect(rows.mips).toEqual(['❌ FAIL at build 🆕', '💥 ERROR at probe']);
+    expect(rows.aarch64).toEqual(['✅ pass 🩹', '🔁 flaky']);
+    expect(rows.mips64el).toEqual(['✅ pass', '— not selected (other shard)']);
+    expect(md).toContain('🆕 new failure since the previous run; 🩹 fixed since the previous run.');
+    expect(md).toContain('## Shared causes\n\n- **2 cells**, every gcc cell on 32\\|64-bit targets: ❌ fail at `core-tests`: `not ok 2 - reuse_after_free <x>`\n  - `arm-gcc`, `riscv64-gcc`\n');
+    expect(md).not.toContain('lonely');
+    expect(md).not.toContain('### mips64el');
+    expect(md).toContain('- **History:** new failure (was pass); 1 run in this state, since 2026-11-21 04:50:52 UTC; 1 status change in the last 3 runs');
+  });
+
+  it('shows them in index.html', () => {
+    const html = renderHtml(r);
+    expect(html).toContain('❌ FAIL at build<span class="change new">new</span>');
+    expect(html).toContain('✅ pass<span class="change fixed">fixed</span>');
+    expect(html).toContain('title="mips64el-llvm: in another shard">— not selected</span>');
+    expect(html).toContain('<section id="groups">');
+    expect(html).toContain('every gcc cell on 32|64-bit targets');
+    expect(html).toContain('<pre>not ok 2 - reuse_after_free &lt;x&gt;</pre><a href="#cell-arm-gcc"><code>arm-gcc</code></a>');
+    expect(html).toContain('<strong>1 new failure</strong> (<code>mips-gcc</code>)');
+    expect(html).toContain('<dt>history</dt><dd>3 runs in this state, since 2026-11-19 04:50:00 UTC</dd>');
+  });
+
+  it('ignores malformed sections', () => {
+    const bad = { ...results({ extras: null }), history: { runs: 'x' }, groups: [{ stage: 1 }] } as unknown as RunResults;
+    expect(renderMarkdown(bad)).toBe(renderMarkdown(results({ extras: null })));
+  });
+});
+
 describe('writeReports', () => {
   const dirs: string[] = [];
   afterEach(async () => {
@@ -562,6 +601,21 @@ describe('writeReports', () => {
     expect(await writeReports(R, dir, ['json'])).toEqual([join(dir, REPORT_FILES.json)]);
     expect(await readdir(dir)).toEqual(['status.json']);
     await expect(writeReports(R, dir, ['pdf' as never])).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('writes extra files (history.json) in the same atomic step, and refuses paths', async () => {
+    const dir = await tempDir();
+    const paths = await writeReports(R, dir, ['json'], { extraFiles: [{ name: 'history.json', text: '{"version":1}\n' }] });
+    expect(paths).toEqual([join(dir, 'status.json'), join(dir, 'history.json')]);
+    expect(await readFile(join(dir, 'history.json'), 'utf8')).toBe('{"version":1}\n');
+    for (const name of ['../x.json', 'a/b', '', '..']) {
+      await expect(writeReports(R, dir, ['json'], { extraFiles: [{ name, text: '' }] })).rejects.toMatchObject({ code: 'USAGE' });
+    }
+    await expect(writeReports(R, dir, ['json'], { extraFiles: [{ name: 'status.json', text: '' }] })).rejects.toThrow('written twice');
+    const boom = (): string => { throw new Error('renderer bug'); };
+    await expect(writeReports(R, dir, ['json'], { renderers: { json: boom }, extraFiles: [{ name: 'history.json', text: 'new' }] })).rejects.toThrow('renderer bug');
+    expect(await readFile(join(dir, 'history.json'), 'utf8')).toBe('{"version":1}\n');
+    expect((await readdir(dir)).sort()).toEqual(['history.json', 'status.json']);
   });
 
   it('leaves the previous reports untouched when a renderer fails', async () => {

@@ -10,6 +10,7 @@ import {
   STATUS_ICON, STATUS_ORDER, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine,
   oneLine, statusLabel, summaryLine, uniqueInOrder, versionPairs,
 } from './common.js';
+import { cellHistory, excludedBy, historyPhrases, rootCauses, runHistory } from './insights.js';
 
 /** Text or attribute value for HTML. */
 export function htmlEscape(s: string): string {
@@ -72,10 +73,17 @@ function renderGrids(results: RunResults, anchor: Map<CellResult, string>): stri
         const tds = g.toolchains.map((t) => {
           const cell = g.at(arch, t);
           if (!cell) return `<td data-col="${h(t)}"><span class="cell none" title="not in this run">—</span></td>`;
-          const title = `${cell.id}: ${statusLabel(cell)}${cell.cached ? ' (cached)' : ''}`;
+          const excluded = excludedBy(cell);
+          if (excluded) {
+            const why = excluded === 'shard' ? 'in another shard' : 'not selected in this run';
+            return `<td data-col="${h(t)}"><span class="cell none" title="${h(`${cell.id}: ${why}`)}">— not selected</span></td>`;
+          }
+          const change = cellHistory(results, cell)?.change;
+          const mark = change === 'new-failure' ? '<span class="change new">new</span>' : change === 'fixed' ? '<span class="change fixed">fixed</span>' : '';
+          const title = `${cell.id}: ${statusLabel(cell)}${cell.cached ? ' (cached)' : ''}${change ? ` (${change === 'fixed' ? 'fixed' : 'new failure'} since the previous run)` : ''}`;
           return (
             `<td data-col="${h(t)}"><a class="cell s-${cell.status}" href="#${anchor.get(cell)}" data-id="${h(cell.id)}" title="${h(title)}">` +
-            `${h(statusLabel(cell))}${cell.cached ? '<span class="cached" aria-label="cached">·</span>' : ''}</a></td>`
+            `${h(statusLabel(cell))}${mark}${cell.cached ? '<span class="cached" aria-label="cached">·</span>' : ''}</a></td>`
           );
         });
         return `<tr data-arch="${h(arch)}"><th scope="row">${h(arch)}</th>${tds.join('')}</tr>`;
@@ -109,7 +117,7 @@ function renderStages(cell: CellResult): string {
   );
 }
 
-function renderDetail(cell: CellResult, anchor: string, showTarget: boolean): string {
+function renderDetail(results: RunResults, cell: CellResult, anchor: string, showTarget: boolean): string {
   const dl: Array<[string, string]> = [['cell', `<code>${h(cell.id)}</code>`], ['status', `${STATUS_ICON[cell.status]} ${h(cell.status)}${cell.cached ? ' (from cache)' : ''}`]];
   if (cell.stage) dl.push(['stage', `<code>${h(cell.stage)}</code>`]);
   if (cell.signal) dl.push(['signal', `<code>${h(cell.signal)}</code>`]);
@@ -117,6 +125,8 @@ function renderDetail(cell: CellResult, anchor: string, showTarget: boolean): st
   if (cell.link) dl.push(['link', link(cell.link, cell.link)]);
   if (cell.install) dl.push(['install', `<code>${h(cell.install)}</code>`]);
   if (cell.attempts > 1 || cell.status === 'flaky') dl.push(['attempts', String(cell.attempts)]);
+  const hist = cellHistory(results, cell);
+  if (hist) dl.push(['history', h(historyPhrases(hist, formatDate).join('; '))]);
   for (const [k, v] of versionPairs(cell)) dl.push([k, h(v)]);
   dl.push(['runner', h(cell.runner)], ['duration', h(formatDuration(cell.durationMs))]);
   const log = cellLog(cell);
@@ -136,6 +146,38 @@ function renderDetail(cell: CellResult, anchor: string, showTarget: boolean): st
   }
   parts.push('<h4>Stages</h4>', renderStages(cell), '</article>');
   return parts.join('\n');
+}
+
+function renderGroups(results: RunResults, anchor: Map<CellResult, string>): string {
+  const groups = rootCauses(results).filter((g) => g.cells.length > 1);
+  if (groups.length === 0) return '';
+  const byId = new Map(results.cells.map((c) => [c.id, c]));
+  const items = groups.map((g) => {
+    const cells = g.cells.map((id) => {
+      const c = byId.get(id);
+      const a = c && anchor.get(c);
+      return a ? `<a href="#${a}"><code>${h(id)}</code></a>` : `<code>${h(id)}</code>`;
+    });
+    const what = g.description ? `, ${h(g.description)}` : '';
+    return (
+      `<li><strong>${g.cells.length} cells</strong>${what}: ${STATUS_ICON[g.status] ?? ''} ${h(g.status)} at <code>${h(g.stage)}</code>` +
+      `<pre>${h(g.example)}</pre>${cells.join(', ')}</li>`
+    );
+  });
+  return `<section id="groups">\n<h2>Shared causes</h2>\n<ul>\n${items.join('\n')}\n</ul>\n</section>`;
+}
+
+function renderRunHistory(results: RunResults): string {
+  const hist = runHistory(results);
+  if (!hist) return '';
+  const list = (ids: string[]): string => ids.map((id) => `<code>${h(id)}</code>`).join(', ');
+  let text = `History: ${hist.runs} run${hist.runs === 1 ? '' : 's'}`;
+  if (hist.previousRun) {
+    const nf = hist.newFailures.length ? `<strong>${hist.newFailures.length} new failure${hist.newFailures.length === 1 ? '' : 's'}</strong> (${list(hist.newFailures)})` : 'no new failures';
+    const fx = hist.fixed.length ? `${hist.fixed.length} fixed (${list(hist.fixed)})` : 'none fixed';
+    text = `${h(text)}; ${nf}, ${fx} since the previous run (${h(formatDate(hist.previousRun))})`;
+  } else text = h(text);
+  return `<p class="meta">${text}</p>`;
 }
 
 // ---- charts ---------------------------------------------------------------
@@ -313,6 +355,10 @@ a.cell:hover,a.cell:focus{outline:2px solid var(--fg);outline-offset:-2px}
 a.cell.selected{outline:3px solid var(--fg);outline-offset:-3px}
 a.cell.filtered{opacity:.15}
 .cached{margin-left:4px;color:var(--muted)}
+.change{margin-left:6px;font-size:11px;font-weight:700;padding:0 5px;border-radius:8px;border:1px solid currentColor}
+.change.new{color:var(--worse)}.change.fixed{color:var(--better)}
+span.cell.none{color:var(--muted)}
+#groups li{margin-bottom:8px}
 .s-pass{background:var(--pass)}.s-fail{background:var(--fail)}.s-xfail{background:var(--xfail)}.s-xpass{background:var(--xpass)}
 .s-timeout{background:var(--timeout)}.s-error{background:var(--error)}.s-skip{background:var(--skip)}.s-flaky{background:var(--flaky)}
 .detail{display:none;border:1px solid var(--line);border-left-width:6px;border-radius:6px;padding:12px 14px;margin:8px 0;background:var(--bg)}
@@ -439,6 +485,7 @@ export function renderHtml(results: RunResults): string {
 <h1>Arch status ${badge}</h1>
 <p class="meta">${h(formatDate(results.startedAt))} · ${h(formatDuration(results.durationMs))} · matrix ${h(results.tool.version)} · <code>${h(results.matrixFile)}</code> (${h(results.matrixHash.slice(0, 12))})</p>
 <p class="meta">Host: ${h(hostLine(results))}</p>
+${renderRunHistory(results)}
 <p class="summary">${h(summaryLine(results, (s) => `${STATUS_ICON[s]} ${s}`))}; ${unexpected ? `<strong>${unexpected} unexpected</strong>` : 'nothing unexpected'}</p>
 </header>
 <nav id="filters" aria-label="Filters">
@@ -452,10 +499,11 @@ ${filterGroup('toolchain', 'Toolchain', toolchains)}
 <section id="grid">
 ${renderGrids(results, anchor)}
 </section>
+${renderGroups(results, anchor)}
 <section id="details">
 <h2>Details</h2>
 <p class="hint muted">Click a cell to see its stages, first error, reproducer, versions and logs.</p>
-${cells.map((c) => renderDetail(c, anchor.get(c) ?? '', showTarget)).join('\n')}
+${cells.map((c) => renderDetail(results, c, anchor.get(c) ?? '', showTarget)).join('\n')}
 </section>
 ${renderCharts(results)}
 </main>

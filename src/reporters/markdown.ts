@@ -1,6 +1,7 @@
 // status.md: the arch status table a person reads first (and CI pastes into the job
 // summary): a header, one grid per target, then a section per cell that needs a look.
 import { readSmc } from '../results/extras.js';
+import { cellHistory, excludedBy, historyPhrases, rootCauses, runHistory } from './insights.js';
 import type { CellResult, RunResults, StageResult } from '../results/types.js';
 import {
   STATUS_ICON, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine, needsDetails,
@@ -42,9 +43,13 @@ function mdLink(text: string, url: string): string {
   return `[${mdText(text)}](${safe})`;
 }
 
-function gridCell(cell: CellResult | undefined): string {
+function gridCell(results: RunResults, cell: CellResult | undefined): string {
   if (!cell) return '—';
-  const label = mdText(statusLabel(cell));
+  const excluded = excludedBy(cell);
+  if (excluded) return `— not selected${excluded === 'shard' ? ' (other shard)' : ''}`;
+  const change = cellHistory(results, cell)?.change;
+  const mark = change === 'new-failure' ? ' 🆕' : change === 'fixed' ? ' 🩹' : '';
+  const label = mdText(statusLabel(cell)) + mark;
   return cell.cached ? `${label} ·` : label;
 }
 
@@ -55,11 +60,16 @@ function renderGrid(lines: string[], results: RunResults): void {
     lines.push(`| arch | ${grid.toolchains.map(mdText).join(' | ')} |`);
     lines.push(`| --- | ${grid.toolchains.map(() => '---').join(' | ')} |`);
     for (const arch of grid.arches) {
-      lines.push(`| **${mdText(arch)}** | ${grid.toolchains.map((t) => gridCell(grid.at(arch, t))).join(' | ')} |`);
+      lines.push(`| **${mdText(arch)}** | ${grid.toolchains.map((t) => gridCell(results, grid.at(arch, t))).join(' | ')} |`);
     }
     lines.push('');
   }
-  if (results.cells.some((c) => c.cached)) lines.push('· result reused from the cache (inputs unchanged).', '');
+  const legend: string[] = [];
+  if (results.cells.some((c) => c.cached)) legend.push('· result reused from the cache (inputs unchanged)');
+  const changes = results.cells.map((c) => cellHistory(results, c)?.change);
+  if (changes.includes('new-failure')) legend.push('🆕 new failure since the previous run');
+  if (changes.includes('fixed')) legend.push('🩹 fixed since the previous run');
+  if (legend.length) lines.push(`${legend.join('; ')}.`, '');
 }
 
 function stageRow(stage: StageResult): string {
@@ -75,7 +85,7 @@ function failingTests(stage: StageResult): string[] {
   return bad.map((t) => `  - ${mdCode(t.name)}${t.message ? `: ${mdCode(t.message)}` : ''}`);
 }
 
-function renderDetails(lines: string[], cell: CellResult, showTarget: boolean): void {
+function renderDetails(lines: string[], results: RunResults, cell: CellResult, showTarget: boolean): void {
   const target = showTarget ? ` (${mdText(cell.target)})` : '';
   lines.push(`### ${mdText(`${cell.arch} / ${cell.toolchain}`)}${target}: ${mdText(statusLabel(cell))}`, '');
   const item = (label: string, value: string): void => {
@@ -89,6 +99,8 @@ function renderDetails(lines: string[], cell: CellResult, showTarget: boolean): 
   if (cell.link) item('Link', mdLink(cell.link, cell.link));
   if (cell.install) item('Install', mdCode(cell.install));
   if (cell.attempts > 1 || cell.status === 'flaky') item('Attempts', String(cell.attempts));
+  const hist = cellHistory(results, cell);
+  if (hist) item('History', mdText(historyPhrases(hist, formatDate).join('; ')));
   const versions = versionPairs(cell);
   if (versions.length) item('Versions', versions.map(([k, v]) => `${k} ${mdCode(v)}`).join(', '));
   item('Runner', cell.runner);
@@ -108,6 +120,18 @@ function renderDetails(lines: string[], cell: CellResult, showTarget: boolean): 
     lines.push('| stage | status | time | exit | log |', '| --- | --- | --- | --- | --- |');
     for (const s of cell.stages) lines.push(stageRow(s));
     lines.push('', '</details>');
+  }
+  lines.push('');
+}
+
+function renderGroups(lines: string[], results: RunResults): void {
+  const groups = rootCauses(results).filter((g) => g.cells.length > 1);
+  if (groups.length === 0) return;
+  lines.push('## Shared causes', '');
+  for (const g of groups) {
+    const what = g.description ? `, ${mdText(g.description)}` : '';
+    lines.push(`- **${g.cells.length} cells**${what}: ${STATUS_ICON[g.status] ?? ''} ${mdText(g.status)} at ${mdCode(g.stage)}: ${mdCode(g.example)}`);
+    lines.push(`  - ${g.cells.map((id) => mdCode(id)).join(', ')}`);
   }
   lines.push('');
 }
@@ -137,16 +161,27 @@ export function renderMarkdown(results: RunResults): string {
   lines.push(`- **Host:** ${mdText(hostLine(results))}`);
   lines.push(`- **Config:** ${mdCode(results.matrixFile)} (hash ${mdCode(results.matrixHash.slice(0, 12))})`);
   const unexpected = results.summary.unexpected;
+  const hist = runHistory(results);
+  if (hist) {
+    const list = (ids: string[]): string => ids.map((id) => mdCode(id)).join(', ');
+    const since = hist.previousRun ? ` since the previous run (${formatDate(hist.previousRun)})` : '';
+    const changes = [
+      hist.newFailures.length ? `**${hist.newFailures.length} new failure${hist.newFailures.length === 1 ? '' : 's'}** (${list(hist.newFailures)})` : 'no new failures',
+      hist.fixed.length ? `${hist.fixed.length} fixed (${list(hist.fixed)})` : 'none fixed',
+    ];
+    lines.push(`- **History:** ${hist.runs} run${hist.runs === 1 ? '' : 's'}${hist.previousRun ? `; ${changes.join(', ')}${since}` : ''}`);
+  }
   lines.push(`- **Summary:** ${summaryLine(results, (s) => `${STATUS_ICON[s]} ${s}`)}; ${unexpected === 0 ? 'nothing unexpected' : `**${unexpected} unexpected**`}`);
   lines.push('');
   if (results.cells.length === 0) lines.push('_No cells ran._', '');
   else renderGrid(lines, results);
 
-  const detailed = results.cells.filter(needsDetails);
+  renderGroups(lines, results);
+  const detailed = results.cells.filter((c) => needsDetails(c) && !excludedBy(c));
   if (detailed.length) {
     lines.push('## Cells to look at', '');
     const showTarget = new Set(results.cells.map((c) => c.target)).size > 1;
-    for (const cell of detailed) renderDetails(lines, cell, showTarget);
+    for (const cell of detailed) renderDetails(lines, results, cell, showTarget);
   }
   renderSmc(lines, results);
   return `${lines.join('\n').trimEnd()}\n`;

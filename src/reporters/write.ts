@@ -35,6 +35,8 @@ export const RENDERERS: Readonly<Record<ReportFormat, Renderer>> = {
 export interface WriteReportsOptions {
   /** Replace renderers (tests use this to make one fail). */
   renderers?: Partial<Record<ReportFormat, Renderer>>;
+  /** More files written in the same atomic step (e.g. history.json): plain names inside outDir. */
+  extraFiles?: ReadonlyArray<{ name: string; text: string }>;
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -62,8 +64,8 @@ async function writeTemp(path: string, text: string): Promise<void> {
 }
 
 /**
- * Renders `formats` (default: all four) and writes them into `outDir` atomically.
- * Returns the paths written, in `formats` order.
+ * Renders `formats` (default: all four) and writes them, plus `options.extraFiles`, into
+ * `outDir` atomically. Returns the paths written: `formats` order, then the extra files.
  */
 export async function writeReports(
   results: RunResults,
@@ -77,8 +79,20 @@ export async function writeReports(
       throw new OrchestratorError('USAGE', `unknown report format ${JSON.stringify(f)} (known: ${REPORT_FORMATS.join(', ')})`);
     }
   }
+  const extras = options.extraFiles ?? [];
+  const names = new Set<string>(wanted.map((f) => REPORT_FILES[f]));
+  for (const e of extras) {
+    if (!/^[^/\\]+$/.test(e.name) || e.name === '.' || e.name === '..' || e.name.endsWith('.tmp')) {
+      throw new OrchestratorError('USAGE', `extra report file ${JSON.stringify(e.name)}: expected a plain file name inside the report directory`);
+    }
+    if (names.has(e.name)) throw new OrchestratorError('USAGE', `report file ${e.name} is written twice`);
+    names.add(e.name);
+  }
   // 1. Render everything: a bug in one reporter must not leave a half-updated set.
-  const rendered = wanted.map((f) => ({ format: f, text: (options.renderers?.[f] ?? RENDERERS[f])(results), path: join(outDir, REPORT_FILES[f]) }));
+  const rendered = [
+    ...wanted.map((f) => ({ name: REPORT_FILES[f], text: (options.renderers?.[f] ?? RENDERERS[f])(results) })),
+    ...extras.map((e) => ({ name: e.name, text: e.text })),
+  ].map((r) => ({ ...r, path: join(outDir, r.name) }));
 
   try {
     await mkdir(outDir, { recursive: true });
@@ -88,7 +102,7 @@ export async function writeReports(
 
   // 2. Write every temp file (fsynced), 3. then rename them all over the old reports.
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const pending = rendered.map((r) => ({ ...r, temp: join(outDir, `.${REPORT_FILES[r.format]}.${tag}.tmp`) }));
+  const pending = rendered.map((r) => ({ ...r, temp: join(outDir, `.${r.name}.${tag}.tmp`) }));
   const leftovers = new Set<string>();
   try {
     for (const p of pending) {
