@@ -562,6 +562,12 @@ describe('history, root-cause groups and excluded cells (optional fields)', () =
     expect(html).toContain('<dt>history</dt><dd>3 runs in this state, since 2026-11-19 04:50:00 UTC</dd>');
   });
 
+  it('leaves excluded cells out of junit.xml', () => {
+    const suites = all(parseXml(renderJUnit(r)), 'testsuite').map((s) => s.attrs.name);
+    expect(suites).toHaveLength(15);
+    expect(suites).not.toContain('mips64el-llvm');
+  });
+
   it('ignores malformed sections', () => {
     const bad = { ...results({ extras: null }), history: { runs: 'x' }, groups: [{ stage: 1 }] } as unknown as RunResults;
     expect(renderMarkdown(bad)).toBe(renderMarkdown(results({ extras: null })));

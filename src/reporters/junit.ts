@@ -2,6 +2,7 @@
 // so CI systems (GitLab, Jenkins, GitHub test reporters) show the matrix natively.
 import type { CellResult, RunResults, StageResult, TestCaseResult } from '../results/types.js';
 import { cellFirstError, cleanText, oneLine, statusWord, versionPairs } from './common.js';
+import { excludedBy } from './insights.js';
 
 /** XML 1.0 text or attribute value: markup escaped, forbidden characters made visible. */
 export function xmlEscape(s: string): string {
@@ -144,7 +145,8 @@ export function renderJUnit(results: RunResults): string {
   let tests = 0;
   let failures = 0;
   let skipped = 0;
-  for (const cell of results.cells) {
+  // Cells left to another shard or filtered out did not run here: CI shows what ran.
+  for (const cell of results.cells.filter((c) => !excludedBy(c))) {
     const cases = cellCases(cell);
     const f = count(cases, 'failure');
     const s = count(cases, 'skipped');
