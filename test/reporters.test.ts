@@ -529,6 +529,20 @@ describe('renderHtml', () => {
   });
 });
 
+describe('an empty run', () => {
+  const empty = results({ cells: [], extras: null, complete: false });
+
+  it('renders in every format', () => {
+    expect(renderMarkdown(empty)).toContain('_No cells ran._');
+    expect(renderMarkdown(empty)).toContain('0 cells; nothing unexpected');
+    const root = parseXml(renderJUnit(empty));
+    expect(root.attrs.tests).toBe('0');
+    expect(all(root, 'testsuite')).toHaveLength(0);
+    expect(renderHtml(empty)).toContain('<p class="empty">No cells ran.</p>');
+    expect(parseResults(renderJson(empty), 'x')).toEqual(empty);
+  });
+});
+
 describe('history, root-cause groups and excluded cells (optional fields)', () => {
   const r = withInsights();
 
