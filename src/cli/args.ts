@@ -13,19 +13,22 @@ export interface FlagSpec {
 }
 
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report'] },
+  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'ci'] },
   { name: 'arch', type: 'string', argument: 'a,b', description: 'only these architectures', commands: ['run', 'list'] },
   { name: 'toolchain', type: 'string', argument: 'a,b', description: 'only these toolchains', commands: ['run', 'list'] },
   { name: 'target', type: 'string', argument: 'a,b', description: 'only these targets', commands: ['run', 'list'] },
+  { name: 'shard', type: 'string', argument: 'I/N', description: 'run only shard I of N (balanced by past durations from history.json)', commands: ['run', 'list'] },
   { name: 'jobs', type: 'string', argument: 'N', description: 'cells run at once (default: number of cores)', commands: ['run'] },
   { name: 'retries', type: 'string', argument: 'N', description: 'retries of a failed run stage (default: matrix.yaml defaults.retries)', commands: ['run'] },
   { name: 'timeout', type: 'string', argument: 'S', description: 'seconds per stage (default: matrix.yaml defaults.timeout)', commands: ['run'] },
   { name: 'no-cache', type: 'boolean', description: 'rebuild and rerun every cell', commands: ['run'] },
-  { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report'] },
+  { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report', 'merge'] },
   { name: 'verbose', type: 'boolean', description: "stream each cell's output", commands: ['run'] },
   { name: 'json', type: 'boolean', description: 'machine-readable output', commands: ['list', 'doctor'] },
   { name: 'install', type: 'boolean', description: 'install what is missing with apt-get (as root)', commands: ['doctor'] },
-  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report'] },
+  { name: 'shards', type: 'string', argument: 'N', description: 'number of shard jobs in the workflow (default 4)', commands: ['ci'] },
+  { name: 'output', type: 'string', argument: 'FILE', description: 'workflow file (default .github/workflows/matrix-nightly.yml)', commands: ['ci'] },
+  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci'] },
 ];
 
 export const COMMANDS: Record<string, string> = {
@@ -33,16 +36,22 @@ export const COMMANDS: Record<string, string> = {
   list: 'show the cells and how each would run',
   doctor: 'check compilers, sysroots and qemu; print or run the apt-get line',
   report: 'render the reports again from status.json',
+  merge: 'combine shard results (matrix merge DIR... [--out DIR]) into one report',
+  ci: 'write a CI workflow (matrix ci github): nightly shards, then a merge job',
 };
+
+/** Commands that take positional arguments, and how many at least. */
+const POSITIONALS: Record<string, number> = { merge: 1, ci: 1 };
 
 export interface ParsedArgs {
   command: string;
   values: Record<string, string | boolean | undefined>;
+  positionals: string[];
 }
 
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help', values: {} };
+  if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help', values: {}, positionals: [] };
   if (!(command in COMMANDS)) {
     throw new OrchestratorError('USAGE', `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')} (see matrix --help)`);
   }
@@ -50,8 +59,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const options = Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])) as Record<string, { type: 'string' | 'boolean' }>;
   try {
     const { values, positionals } = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
-    if (positionals.length) throw new OrchestratorError('USAGE', `unexpected argument "${positionals[0]}" for matrix ${command} (see matrix ${command} --help)`);
-    return { command, values: values as ParsedArgs['values'] };
+    if (positionals.length && !(command in POSITIONALS)) {
+      throw new OrchestratorError('USAGE', `unexpected argument "${positionals[0]}" for matrix ${command} (see matrix ${command} --help)`);
+    }
+    return { command, values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     if (error instanceof OrchestratorError) throw error;
     throw new OrchestratorError('USAGE', `${(error as Error).message.replace(/\. To specify.*$/s, '')} (see matrix ${command} --help)`);

@@ -6,7 +6,7 @@ import { helpText, parseCommandLine } from './args.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { command, values } = parseCommandLine(argv);
+    const { command, values, positionals } = parseCommandLine(argv);
     if (command === 'help' || values.help) {
       process.stdout.write(`${helpText(command === 'help' ? undefined : command)}\n`);
       return EXIT.ok;
@@ -20,6 +20,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/doctor.js')).doctorCommandLine(values);
       case 'report':
         return await (await import('./commands/report.js')).reportCommandLine(values);
+      case 'merge':
+        return await (await import('./commands/merge.js')).mergeCommandLine(values, positionals);
+      case 'ci':
+        return await (await import('./commands/ci.js')).ciCommandLine(values, positionals);
       default:
         throw new OrchestratorError('USAGE', `unknown command "${command}"`);
     }

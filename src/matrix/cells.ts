@@ -52,28 +52,32 @@ export interface Selection {
   arch?: string[];
   toolchain?: string[];
   target?: string[];
-  /** `I/N`: keep only shard I (1-based) of N. */
-  shard?: { index: number; count: number };
+  /** `I/N`: keep only shard I (1-based) of N; `assignment` maps cell id -> shard (see shards.ts). */
+  shard?: { index: number; count: number; assignment: ReadonlyMap<string, number> };
 }
 
 export interface SelectedCells {
   selected: Cell[];
   /** Cells left out by the filters, with why (reported as skip when asked). */
-  excluded: { cell: Cell; reason: string }[];
+  excluded: { cell: Cell; reason: string; by: 'filter' | 'shard' }[];
 }
 
 export function selectCells(cells: readonly Cell[], selection: Selection): SelectedCells {
   const selected: Cell[] = [];
-  const excluded: { cell: Cell; reason: string }[] = [];
-  cells.forEach((cell, index) => {
+  const excluded: SelectedCells['excluded'] = [];
+  for (const cell of cells) {
     let reason: string | undefined;
+    let by: 'filter' | 'shard' = 'filter';
     if (selection.target && !selection.target.includes(cell.target.name)) reason = `not selected (--target ${selection.target.join(',')})`;
     else if (selection.arch && !selection.arch.includes(cell.arch.name)) reason = `not selected (--arch ${selection.arch.join(',')})`;
     else if (selection.toolchain && !selection.toolchain.includes(cell.toolchain.name)) reason = `not selected (--toolchain ${selection.toolchain.join(',')})`;
-    else if (selection.shard && index % selection.shard.count !== selection.shard.index - 1) reason = `in another shard than ${selection.shard.index}/${selection.shard.count}`;
-    if (reason) excluded.push({ cell, reason });
+    else if (selection.shard && selection.shard.assignment.get(cell.id) !== selection.shard.index) {
+      reason = `in shard ${selection.shard.assignment.get(cell.id)}/${selection.shard.count}`;
+      by = 'shard';
+    }
+    if (reason) excluded.push({ cell, reason, by });
     else selected.push(cell);
-  });
+  }
   return { selected, excluded };
 }
 

@@ -71,6 +71,44 @@ export interface CellResult {
   inputHash?: string;
   cached: boolean;
   attempts: number;
+  /** Not selected in this run (a --arch/--toolchain/--target filter or another shard). */
+  excluded?: 'filter' | 'shard';
+}
+
+/** A cell's recent past, from reports/history.json (issue: nightly status tables). */
+export interface CellHistory {
+  /** Consecutive runs, this one included, with the current status. */
+  streak: number;
+  /** When the current streak began (ISO date of its first run). */
+  since: string;
+  /** Status in the previous run that included this cell. */
+  previous?: CellStatus;
+  /** Relative to the previous run: newly failing, or newly passing. */
+  change?: 'new-failure' | 'fixed';
+  /** Status changes within the recent window of runs. */
+  flips: number;
+  /** Runs in that window. */
+  window: number;
+}
+
+export interface HistoryInsights {
+  /** Runs in the history file, this one included. */
+  runs: number;
+  previousRun?: string;
+  cells: Record<string, CellHistory>;
+}
+
+/** Non-passing cells that fail at the same stage with the same normalised first error. */
+export interface RootCauseGroup {
+  stage: string;
+  status: CellStatus;
+  /** The normalised first error shared by the cells. */
+  signature: string;
+  /** One representative first error, as printed. */
+  example: string;
+  cells: string[];
+  /** What the cells have in common ("every llvm cell on 32-bit targets"), when something. */
+  description: string;
 }
 
 export interface HostInfo {
@@ -97,9 +135,13 @@ export interface RunResults {
   /** False when interrupted (Ctrl-C): some cells did not run. */
   complete: boolean;
   host: HostInfo;
-  options: { jobs: number; retries: number; timeout: number; cache: boolean; selection: Record<string, string[]> };
+  options: { jobs: number; retries: number; timeout: number; cache: boolean; selection: Record<string, string[]>; shard?: { index: number; count: number } };
   summary: Record<CellStatus, number> & { total: number; unexpected: number };
   cells: CellResult[];
   /** Optional extra sections contributed by stages (e.g. host SMC table). */
   extras?: Record<string, unknown>;
+  /** Streaks, new failures, fixes and flakiness from the history file. */
+  history?: HistoryInsights;
+  /** Root-cause groups of the non-passing cells. */
+  groups?: RootCauseGroup[];
 }

@@ -83,7 +83,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   const all = expandMatrix(config);
   const { selected, excluded } = selectCells(all, input.selection);
   const results = new Map<string, CellResult>();
-  for (const { cell, reason } of excluded) results.set(cell.id, notRun(cell, ctx, 'skip', reason));
+  for (const { cell, reason, by } of excluded) results.set(cell.id, { ...notRun(cell, ctx, 'skip', reason), excluded: by });
 
   // Cache look-ups first: they decide what is left to run.
   const queue: { cell: Cell; inputHash: string; weight: number }[] = [];
@@ -153,6 +153,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
         ...(input.selection.toolchain ? { toolchain: input.selection.toolchain } : {}),
         ...(input.selection.target ? { target: input.selection.target } : {}),
       },
+      ...(input.selection.shard ? { shard: { index: input.selection.shard.index, count: input.selection.shard.count } } : {}),
     },
     summary: summarize(cells),
     cells,

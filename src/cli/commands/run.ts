@@ -5,10 +5,12 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { EXIT } from '../../errors.js';
-import { writeReports } from '../../reporters/write.js';
 import { defaultCacheDir, runMatrix } from '../../stages/run-matrix.js';
 import { ProcessGroupRegistry } from '../../runtime/process-groups.js';
 import { expandMatrix, selectCells } from '../../matrix/cells.js';
+import { assignShards, parseShard } from '../../matrix/shards.js';
+import { HISTORY_FILE, lastDurations, readHistory } from '../../history/history.js';
+import { finishReports } from '../finish-reports.js';
 import { hostCpuLabels } from '../host-cpu.js';
 import { positiveInt } from '../args.js';
 import { loadMatrix, selectionFrom } from '../load.js';
@@ -29,6 +31,12 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     buildParallel: cores,
   };
   const outDir = resolve(typeof values.out === 'string' ? values.out : join(config.root, 'reports'));
+  if (typeof values.shard === 'string') {
+    // Every shard machine computes the same split from the same history.
+    const shard = parseShard(values.shard);
+    const history = await readHistory(join(outDir, HISTORY_FILE));
+    selection.shard = { ...shard, assignment: assignShards(expandMatrix(config), shard.count, lastDurations(history)) };
+  }
   const cacheDir = defaultCacheDir(config);
 
   const tty = process.stdout.isTTY === true && process.env.CI !== 'true';
@@ -64,7 +72,8 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     });
     await progress.stop();
     await publishLogs(results, cacheDir, outDir);
-    await writeReports(results, outDir);
+    // A shard's partial run is not history: the merge of all shards is.
+    await finishReports(results, outDir, { appendHistory: !selection.shard });
     process.stdout.write(`${summaryLine(results)}\nreports: ${join(outDir, 'status.md')}\n`);
     if (!results.complete) return 130;
     return results.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;

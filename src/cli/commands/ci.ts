@@ -1,0 +1,25 @@
+// `matrix ci github [--shards N] [--output FILE]`: write the nightly workflow.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+
+import { renderWorkflow } from '../../ci/github.js';
+import { EXIT, OrchestratorError } from '../../errors.js';
+import { positiveInt } from '../args.js';
+import { loadMatrix } from '../load.js';
+
+export async function ciCommandLine(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const [provider, ...rest] = positionals;
+  if (provider !== 'github' || rest.length) {
+    throw new OrchestratorError('USAGE', `matrix ci supports one provider: \`matrix ci github [--shards N] [--output FILE]\`${provider && provider !== 'github' ? ` (got "${provider}")` : ''}`);
+  }
+  const { config } = await loadMatrix(values);
+  const shards = positiveInt('shards', values.shards) ?? 4;
+  const output = resolve(config.root, typeof values.output === 'string' ? values.output : '.github/workflows/matrix-nightly.yml');
+  const text = renderWorkflow({ shards, config: relative(config.root, config.file) });
+  await mkdir(dirname(output), { recursive: true });
+  const tmp = `${output}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, output);
+  process.stdout.write(`wrote ${output} (${shards} shard jobs and a merge job)\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,41 @@
+// `matrix merge DIR... [--out DIR]`: shard results into one report.
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { EXIT, OrchestratorError } from '../../errors.js';
+import { mergeShards, type ShardInput } from '../../merge/merge.js';
+import { parseResults } from '../../results/validate.js';
+import { finishReports } from '../finish-reports.js';
+import { summaryLine } from '../progress.js';
+
+export async function mergeCommandLine(values: Record<string, string | boolean | undefined>, dirs: string[]): Promise<number> {
+  if (dirs.length === 0) throw new OrchestratorError('USAGE', 'matrix merge needs the results directories of the shards: matrix merge DIR... [--out DIR]');
+  const inputs: ShardInput[] = [];
+  for (const dir of dirs.map((d) => resolve(d))) {
+    const file = join(dir, 'status.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new OrchestratorError('RESULTS_NOT_FOUND', `${file} does not exist: is ${dir} a shard's report directory?`);
+    }
+    inputs.push({ source: dir, results: parseResults(text, file) });
+  }
+  const { results, origin, missing } = mergeShards(inputs);
+  const outDir = resolve(typeof values.out === 'string' ? values.out : 'reports');
+  // Each cell's logs come from the shard that ran it.
+  for (const [id, source] of origin) {
+    const from = join(source, 'logs', id);
+    const to = join(outDir, 'logs', id);
+    if (!existsSync(from) || resolve(from) === resolve(to)) continue;
+    await rm(to, { recursive: true, force: true });
+    await mkdir(join(outDir, 'logs'), { recursive: true });
+    await cp(from, to, { recursive: true });
+  }
+  const final = await finishReports(results, outDir, { appendHistory: true });
+  if (missing.length) process.stderr.write(`matrix merge: warning: no shard ran ${missing.length} cells (${missing.join(', ')}); the report is marked incomplete\n`);
+  process.stdout.write(`${summaryLine(final)}\nmerged ${inputs.length} shards into ${join(outDir, 'status.md')}\n`);
+  if (!final.complete) return EXIT.unexpected;
+  return final.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
+}

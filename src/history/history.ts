@@ -1,0 +1,108 @@
+// reports/history.json: the last runs' statuses and durations per cell, kept
+// small (a bounded number of runs). It gives reports their streaks, new
+// failures, fixes and flakiness, and gives --shard the durations to balance by.
+import { readFile } from 'node:fs/promises';
+
+import { OrchestratorError } from '../errors.js';
+import type { CellHistory, CellStatus, HistoryInsights, RunResults } from '../results/types.js';
+
+export const HISTORY_FILE = 'history.json';
+export const HISTORY_VERSION = 1;
+/** Runs kept in the file. */
+export const HISTORY_LIMIT = 50;
+/** Runs looked at for flakiness. */
+export const FLAKE_WINDOW = 10;
+
+export interface HistoryRun {
+  startedAt: string;
+  matrixHash: string;
+  cells: Record<string, { status: CellStatus; durationMs: number }>;
+}
+
+export interface History {
+  version: number;
+  runs: HistoryRun[];
+}
+
+const GOOD: readonly CellStatus[] = ['pass', 'xfail', 'flaky'];
+const BAD: readonly CellStatus[] = ['fail', 'xpass', 'timeout', 'error'];
+
+export function emptyHistory(): History {
+  return { version: HISTORY_VERSION, runs: [] };
+}
+
+export async function readHistory(file: string): Promise<History> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return emptyHistory();
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new OrchestratorError('RESULTS_INVALID', `${file} is not valid JSON (${(error as Error).message}); move it away to start a new history`);
+  }
+  const h = value as Partial<History>;
+  if (!h || h.version !== HISTORY_VERSION || !Array.isArray(h.runs)) {
+    throw new OrchestratorError('RESULTS_INVALID', `${file} is not a matrix history file (version ${HISTORY_VERSION}); move it away to start a new history`);
+  }
+  return h as History;
+}
+
+/** The run as history records it: the cells that ran (or were cached), not the excluded or interrupted ones. */
+export function historyRun(results: RunResults): HistoryRun {
+  const cells: HistoryRun['cells'] = {};
+  for (const c of results.cells) {
+    if (c.excluded) continue;
+    if (!results.complete && c.status === 'skip' && c.attempts === 0) continue;
+    cells[c.id] = { status: c.status, durationMs: c.durationMs };
+  }
+  return { startedAt: results.startedAt, matrixHash: results.matrixHash, cells };
+}
+
+/** A new history with `run` appended, trimmed to the limit. Pure. */
+export function appendRun(history: History, run: HistoryRun, limit = HISTORY_LIMIT): History {
+  const runs = [...history.runs.filter((r) => r.startedAt !== run.startedAt), run];
+  runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return { version: HISTORY_VERSION, runs: runs.slice(-limit) };
+}
+
+/** Streak, change and flakiness of every cell of the newest run. Pure. */
+export function insights(history: History): HistoryInsights {
+  const latest = history.runs[history.runs.length - 1];
+  const cells: Record<string, CellHistory> = {};
+  if (!latest) return { runs: 0, cells };
+  for (const [id, now] of Object.entries(latest.cells)) {
+    const past = history.runs.filter((r) => r.cells[id]).map((r) => ({ at: r.startedAt, status: r.cells[id]!.status }));
+    let start = past.length - 1;
+    while (start > 0 && past[start - 1]!.status === now.status) start--;
+    const previous = past.length > 1 ? past[past.length - 2]!.status : undefined;
+    const window = past.slice(-FLAKE_WINDOW);
+    let flips = 0;
+    for (let i = 1; i < window.length; i++) if (window[i]!.status !== window[i - 1]!.status) flips++;
+    let change: CellHistory['change'];
+    if (previous && GOOD.includes(previous) && BAD.includes(now.status)) change = 'new-failure';
+    if (previous && BAD.includes(previous) && GOOD.includes(now.status)) change = 'fixed';
+    cells[id] = {
+      streak: past.length - start,
+      since: past[start]!.at,
+      ...(previous ? { previous } : {}),
+      ...(change ? { change } : {}),
+      flips,
+      window: window.length,
+    };
+  }
+  const previousRun = history.runs.length > 1 ? history.runs[history.runs.length - 2]!.startedAt : undefined;
+  return { runs: history.runs.length, ...(previousRun ? { previousRun } : {}), cells };
+}
+
+/** Most recent known duration of each cell, for balancing shards. */
+export function lastDurations(history: History): Map<string, number> {
+  const durations = new Map<string, number>();
+  for (const run of history.runs) {
+    for (const [id, cell] of Object.entries(run.cells)) if (cell.durationMs > 0) durations.set(id, cell.durationMs);
+  }
+  return durations;
+}
