@@ -1,0 +1,139 @@
+/* copyjit_bench: emission speed and the billion-sum against C.
+ *   copyjit_bench [--n N] [--json]
+ * Prints ops emitted per second, microseconds per 1,000-op program (emit
+ * only, and emit + copy into executable memory), and the billion-sum time
+ * for copyjit and for the same loop compiled from C at -O0 and -O1. */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cj_internal.h"
+#include "copyjit.h"
+
+uint64_t cj_sum_c_o0(uint64_t n);
+uint64_t cj_sum_c_o1(uint64_t n);
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+#define NOPS 1000
+
+/* A typical mix: ALU with registers and immediates, memory, stack, branches. */
+static void emit_program(struct cj_builder *b, const int *ops, const int *labels)
+{
+    for (int i = 0; i < NOPS; i++) {
+        if (i % 50 == 0) cj_label_bind(b, labels[i / 50]);
+        cj_emit(b, ops[i], (cj_word)i, labels[(i / 50 + 1) % (NOPS / 50)]);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t n = 1000000000ull;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) json = 1;
+        else if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) n = strtoull(argv[++i], NULL, 0);
+    }
+    if (cj_init()) {
+        fprintf(stderr, "copyjit_bench: template check failed (run copyjit --check)\n");
+        return 1;
+    }
+    struct jit_execmem *mem;
+    struct jit_execmem_params mp;
+    memset(&mp, 0, sizeof mp);
+    if (jit_execmem_create(&mp, &mem)) return 1;
+
+    static const char *const mix[] = {"add_a_x", "add_x_i", "sub_y_a", "mul_a_y", "xor_o_i", "ld_a_x", "st_x_a",
+                                      "push_a", "pop_y", "bltu_x_i", "mov_y_i", "shl_a_i", "and_a_o", "bne_a_y"};
+    int ops[NOPS];
+    for (int i = 0; i < NOPS; i++) cj_op_find(mix[(i * 7) % (int)(sizeof mix / sizeof mix[0])], &ops[i]);
+
+    struct cj_builder *b;
+    cj_builder_create(NULL, &b);
+    int labels[NOPS / 50];
+    /* warm up */
+    for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
+    emit_program(b, ops, labels);
+
+    int iters = 20000;
+    double best = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        for (int it = 0; it < iters; it++) {
+            cj_builder_reset(b);
+            for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
+            emit_program(b, ops, labels);
+        }
+        double t = (now() - t0) / iters;
+        if (t < best) best = t;
+    }
+    size_t code = cj_builder_code_size(b);
+    double finish_best = 1e9;
+    for (int rep = 0; rep < 200; rep++) {
+        cj_builder_reset(b);
+        double t0 = now();
+        for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
+        emit_program(b, ops, labels);
+        struct cj_program *p = NULL;
+        cj_builder_finish(b, mem, &p);
+        double t = now() - t0;
+        cj_program_free(p);
+        if (t < finish_best) finish_best = t;
+    }
+    cj_builder_destroy(b);
+    double ops_per_s = NOPS / best;
+
+    /* billion-sum */
+    char text[512];
+    snprintf(text, sizeof text,
+             "mov a, 0\nmov x, 0\nbgeu x, %" PRIu64 ", done\nloop:\nadd a, x\nadd x, 1\nbltu x, %" PRIu64 ", loop\ndone:\nhalt\n",
+             n, n);
+    struct cj_builder *sb;
+    struct cj_program *sp = NULL;
+    cj_builder_create(NULL, &sb);
+    cj_parse(sb, text, strlen(text), NULL);
+    if (cj_builder_finish(sb, mem, &sp)) return 1;
+    cj_builder_destroy(sb);
+    struct cj_run r;
+    memset(&r, 0, sizeof r);
+    double t0 = now();
+    cj_program_run(sp, &r);
+    double t_jit = now() - t0;
+    cj_program_free(sp);
+    volatile uint64_t vn = n;
+    t0 = now();
+    uint64_t c0 = cj_sum_c_o0(vn);
+    double t_o0 = now() - t0;
+    t0 = now();
+    uint64_t c1 = cj_sum_c_o1(vn);
+    double t_o1 = now() - t0;
+    int agree = c0 == r.ra && c1 == r.ra;
+
+    if (json) {
+        printf("{\"arch\":\"%s\",\"emit_ops_per_s\":%.0f,\"ns_per_op\":%.3f,\"us_per_1000_ops_emit\":%.3f,"
+               "\"us_per_1000_ops_emit_finish\":%.3f,\"code_bytes_1000_ops\":%zu,\"sum_n\":%" PRIu64 ","
+               "\"sum_jit_s\":%.4f,\"sum_c_o0_s\":%.4f,\"sum_c_o1_s\":%.4f,\"jit_vs_o1\":%.3f,\"jit_vs_o0\":%.3f,"
+               "\"results_agree\":%s}\n",
+               cj_arch_desc(), ops_per_s, best / NOPS * 1e9, best * 1e6, finish_best * 1e6, code, n, t_jit, t_o0, t_o1,
+               t_jit / t_o1, t_jit / t_o0, agree ? "true" : "false");
+    } else {
+        printf("copyjit bench (%s)\n", cj_arch_desc());
+        printf("  emit: %.1f M ops/s (%.2f ns/op), %.2f us per 1000-op program (%zu code bytes)\n", ops_per_s / 1e6,
+               best / NOPS * 1e9, best * 1e6, code);
+        printf("  emit + copy to executable memory: %.2f us per 1000-op program\n", finish_best * 1e6);
+        printf("  sum(0..%" PRIu64 "-1) = %" PRIu64 ": copyjit %.3f s, C -O0 %.3f s, C -O1 %.3f s\n", n, r.ra, t_jit,
+               t_o0, t_o1);
+        printf("  copyjit / C -O1 = %.2fx, copyjit / C -O0 = %.2fx%s\n", t_jit / t_o1, t_jit / t_o0,
+               agree ? "" : "  (RESULTS DISAGREE)");
+    }
+    jit_execmem_destroy(mem);
+    return agree ? 0 : 1;
+}

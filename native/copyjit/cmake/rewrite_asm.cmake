@@ -1,0 +1,11 @@
+# Post-processes the compiler's assembly for the op templates.
+# -DIN=<file.s> -DOUT=<file.s> -DARCH=<matrix arch>
+# mips: a direct `j sym` encodes bits of the absolute target address, so a
+# copied op would jump back into the template. `b sym` (beq $0,$0) is
+# PC-relative with the same delay slot: rewrite every direct j into b.
+file(READ "${IN}" text)
+if(ARCH MATCHES "^mips")
+  string(REGEX REPLACE "\n([ \t]+)j([ \t]+)([A-Za-z_.])" "\n\\1b\\2\\3" text "${text}")
+endif()
+file(WRITE "${OUT}.tmp" "${text}")
+file(RENAME "${OUT}.tmp" "${OUT}")

@@ -1,0 +1,334 @@
+/* builder.c: emit ops by copying template bytes; immediates and branch
+ * targets go to data slots at code offset + CJ_DATA_DIST, never into the
+ * instructions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cj_internal.h"
+
+#define CJ_SLACK 64 /* emission copies up to 32 bytes past an op's end */
+
+struct cj_fixup {
+    uint32_t pos;   /* data offset of the slot */
+    int32_t label;  /* label id, or -1: the slot holds a code offset */
+    uint32_t line;
+};
+
+struct cj_builder {
+    uint32_t flags;
+    enum jit_err err;
+    uint8_t *code, *data;
+    size_t pos, cap, data_min, data_end;
+    uint32_t line;
+    uint32_t nops, ops_cap;
+    uint32_t *op_off, *op_line;
+    uint16_t *op_id;
+    int32_t *labels;       /* code offset, -1 = unbound */
+    uint32_t *label_line;  /* first use, for errors */
+    uint32_t nlabels, labels_cap;
+    struct cj_fixup *fix;
+    uint32_t nfix, fix_cap;
+    cj_word *mem_init;
+};
+
+static enum jit_err cj_fail(struct cj_builder *b, enum jit_err e)
+{
+    if (!b->err) b->err = e;
+    return b->err;
+}
+
+static int cj_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap) return 1;
+    uint32_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q) return 0;
+    *p = q;
+    *cap = n;
+    return 1;
+}
+
+enum jit_err cj_builder_create(const struct cj_builder_params *params, struct cj_builder **out)
+{
+    if (!out) return JIT_ERR_INVALID_ARG;
+    *out = NULL;
+    enum jit_err e = cj_init();
+    if (e) return e;
+    struct cj_builder *b = calloc(1, sizeof *b);
+    if (!b) return JIT_ERR_NO_MEMORY;
+    b->flags = params ? params->flags : 0;
+    *out = b;
+    return JIT_OK;
+}
+
+void cj_builder_destroy(struct cj_builder *b)
+{
+    if (!b) return;
+    free(b->code);
+    free(b->data);
+    free(b->op_off);
+    free(b->op_line);
+    free(b->op_id);
+    free(b->labels);
+    free(b->label_line);
+    free(b->fix);
+    free(b->mem_init);
+    free(b);
+}
+
+void cj_builder_reset(struct cj_builder *b)
+{
+    if (!b) return;
+    if (b->data && b->data_end) memset(b->data, 0, b->data_end);
+    b->err = JIT_OK;
+    b->pos = b->data_min = b->data_end = 0;
+    b->line = 0;
+    b->nops = b->nlabels = b->nfix = 0;
+    free(b->mem_init);
+    b->mem_init = NULL;
+}
+
+enum jit_err cj_builder_error(const struct cj_builder *b) { return b ? b->err : JIT_ERR_INVALID_ARG; }
+void cj_builder_set_line(struct cj_builder *b, uint32_t line) { if (b) b->line = line; }
+size_t cj_builder_ops(const struct cj_builder *b) { return b ? b->nops : 0; }
+size_t cj_builder_code_size(const struct cj_builder *b) { return b ? b->pos : 0; }
+
+enum jit_err cj_label_new(struct cj_builder *b, int *out)
+{
+    if (!b || !out) return JIT_ERR_INVALID_ARG;
+    if (b->err) return b->err;
+    uint32_t c1 = b->labels_cap, c2 = b->labels_cap;
+    if (!cj_grow((void **)&b->labels, &c1, b->nlabels + 1, sizeof *b->labels) ||
+        !cj_grow((void **)&b->label_line, &c2, b->nlabels + 1, sizeof *b->label_line))
+        return cj_fail(b, JIT_ERR_NO_MEMORY);
+    b->labels_cap = c1;
+    b->labels[b->nlabels] = -1;
+    b->label_line[b->nlabels] = 0;
+    *out = (int)b->nlabels++;
+    return JIT_OK;
+}
+
+enum jit_err cj_label_bind(struct cj_builder *b, int label)
+{
+    if (!b) return JIT_ERR_INVALID_ARG;
+    if (b->err) return b->err;
+    if (label < 0 || (uint32_t)label >= b->nlabels || b->labels[label] >= 0) return cj_fail(b, JIT_ERR_INVALID_ARG);
+    b->labels[label] = (int32_t)b->pos;
+    return JIT_OK;
+}
+
+static int cj_reserve(struct cj_builder *b, size_t need)
+{
+    if (need + CJ_SLACK <= b->cap) return 1;
+    size_t n = b->cap ? b->cap * 2 : 4096;
+    while (n < need + CJ_SLACK) n *= 2;
+    uint8_t *c = realloc(b->code, n);
+    if (!c) return 0;
+    b->code = c;
+    uint8_t *d = realloc(b->data, n);
+    if (!d) return 0;
+    memset(d + b->cap, 0, n - b->cap);
+    b->data = d;
+    b->cap = n;
+    return 1;
+}
+
+static enum jit_err cj_add_fix(struct cj_builder *b, uint32_t pos, int32_t label)
+{
+    if (!cj_grow((void **)&b->fix, &b->fix_cap, b->nfix + 1, sizeof *b->fix)) return cj_fail(b, JIT_ERR_NO_MEMORY);
+    b->fix[b->nfix].pos = pos;
+    b->fix[b->nfix].label = label;
+    b->fix[b->nfix].line = b->line;
+    b->nfix++;
+    return JIT_OK;
+}
+
+static inline void cj_put(uint8_t *p, cj_word v) { memcpy(p, &v, sizeof v); }
+
+static enum jit_err cj_emit_raw(struct cj_builder *b, int op, cj_word imm, int label)
+{
+    const struct cj_tmpl *t = &cj_tmpl[op];
+    size_t pos = b->pos;
+    if (t->nslots) {
+        if (pos < b->data_min) pos = b->data_min;
+        pos = (pos + (CJ_DATA_ALIGN - 1)) & ~(size_t)(CJ_DATA_ALIGN - 1);
+    }
+    size_t end = pos + t->size;
+    size_t dend = pos + 8u * t->nslots;
+    if (!cj_reserve(b, (end > dend ? end : dend))) return cj_fail(b, JIT_ERR_NO_MEMORY);
+    if (b->nops == b->ops_cap) {
+        uint32_t c1 = b->ops_cap, c2 = b->ops_cap, c3 = b->ops_cap;
+        if (!cj_grow((void **)&b->op_off, &c1, b->nops + 1, sizeof *b->op_off) ||
+            !cj_grow((void **)&b->op_line, &c2, b->nops + 1, sizeof *b->op_line) ||
+            !cj_grow((void **)&b->op_id, &c3, b->nops + 1, sizeof *b->op_id))
+            return cj_fail(b, JIT_ERR_NO_MEMORY);
+        b->ops_cap = c1;
+    }
+    if (pos > b->pos) cj_fill_nops(b->code + b->pos, pos - b->pos);
+    uint8_t *dst = b->code + pos;
+    if (t->size <= 32) memcpy(dst, t->bytes, 32); /* fixed size: inlined; slack covers it */
+    else memcpy(dst, t->bytes, t->size);
+    uint32_t n = b->nops++;
+    b->op_off[n] = (uint32_t)pos;
+    b->op_line[n] = b->line;
+    b->op_id[n] = (uint16_t)op;
+    if (t->nslots) {
+        uint8_t *d = b->data + pos;
+        if (t->flags & CJ_F_CALL) {
+            cj_put(d, (cj_word)end); /* return address: the next op */
+            if (cj_add_fix(b, (uint32_t)pos, -1)) return b->err;
+        } else if (t->flags & CJ_F_IMM) {
+            cj_put(d, imm);
+        }
+        if (t->flags & CJ_F_TARGET) {
+            if (label < 0 || (uint32_t)label >= b->nlabels) return cj_fail(b, JIT_ERR_INVALID_ARG);
+            if (!b->label_line[label]) b->label_line[label] = b->line;
+            if (cj_add_fix(b, (uint32_t)(pos + 8u * (t->nslots - 1u)), label)) return b->err;
+        }
+        b->data_min = dend;
+        if (dend > b->data_end) b->data_end = dend;
+    }
+    b->pos = end;
+    return JIT_OK;
+}
+
+enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label)
+{
+    if (!b) return JIT_ERR_INVALID_ARG;
+    if (b->err) return b->err;
+    if (op < 0 || op >= CJ_NUM_OPS) return cj_fail(b, JIT_ERR_INVALID_ARG);
+    if ((b->flags & CJ_BUILD_TRACE) && op != CJ_OP_trace && op != CJ_OP_empty) {
+        enum jit_err e = cj_emit_raw(b, CJ_OP_trace, b->line, -1);
+        if (e) return e;
+    }
+    return cj_emit_raw(b, op, imm, label);
+}
+
+enum jit_err cj_emit_named(struct cj_builder *b, const char *name, cj_word imm, int label)
+{
+    int op;
+    if (!b) return JIT_ERR_INVALID_ARG;
+    if (b->err) return b->err;
+    if (cj_op_find(name, &op)) return cj_fail(b, JIT_ERR_INVALID_ARG);
+    return cj_emit(b, op, imm, label);
+}
+
+enum jit_err cj_builder_mem(struct cj_builder *b, uint32_t addr, cj_word value)
+{
+    if (!b) return JIT_ERR_INVALID_ARG;
+    if (b->err) return b->err;
+    if (!b->mem_init) {
+        b->mem_init = calloc(CJ_MEM_WORDS, sizeof(cj_word));
+        if (!b->mem_init) return cj_fail(b, JIT_ERR_NO_MEMORY);
+    }
+    b->mem_init[addr & (CJ_MEM_WORDS - 1)] = value;
+    return JIT_OK;
+}
+
+enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, struct cj_program **out)
+{
+    if (!b || !mem || !out) return JIT_ERR_INVALID_ARG;
+    *out = NULL;
+    if (b->err) return b->err;
+    /* Falling off the end halts (line 0 in traces). */
+    uint32_t line = b->line, nops0 = b->nops;
+    size_t pos0 = b->pos, dmin0 = b->data_min, dend0 = b->data_end;
+    b->line = 0;
+    enum jit_err e = cj_emit(b, CJ_OP_halt, 0, -1);
+    b->line = line;
+    if (e) return e;
+    for (uint32_t i = 0; i < b->nfix; i++) {
+        int32_t l = b->fix[i].label;
+        if (l >= 0 && b->labels[l] < 0) return cj_fail(b, JIT_ERR_INVALID_ARG);
+    }
+    if (b->pos > CJ_DATA_DIST) return cj_fail(b, JIT_ERR_OUT_OF_RANGE);
+
+    struct cj_program *p = calloc(1, sizeof *p);
+    if (!p) return cj_fail(b, JIT_ERR_NO_MEMORY);
+    p->nops = b->nops;
+    p->op_off = malloc(b->nops * sizeof *p->op_off);
+    p->op_line = malloc(b->nops * sizeof *p->op_line);
+    p->op_id = malloc(b->nops * sizeof *p->op_id);
+    if (!p->op_off || !p->op_line || !p->op_id) {
+        cj_program_free(p);
+        return cj_fail(b, JIT_ERR_NO_MEMORY);
+    }
+    memcpy(p->op_off, b->op_off, b->nops * sizeof *p->op_off);
+    memcpy(p->op_line, b->op_line, b->nops * sizeof *p->op_line);
+    memcpy(p->op_id, b->op_id, b->nops * sizeof *p->op_id);
+    if (b->mem_init) {
+        p->mem_init = malloc(CJ_MEM_WORDS * sizeof(cj_word));
+        if (!p->mem_init) {
+            cj_program_free(p);
+            return cj_fail(b, JIT_ERR_NO_MEMORY);
+        }
+        memcpy(p->mem_init, b->mem_init, CJ_MEM_WORDS * sizeof(cj_word));
+    }
+    p->flags = b->flags;
+    p->code_size = b->pos;
+    size_t total = CJ_DATA_DIST + (b->data_end ? b->data_end : 8);
+    e = jit_execmem_alloc(mem, total, 64, &p->code);
+    if (e) {
+        cj_program_free(p);
+        return cj_fail(b, e);
+    }
+    p->mem = mem;
+    e = jit_execmem_begin_write(mem, p->code.rx, total);
+    if (e) {
+        cj_program_free(p);
+        return cj_fail(b, e);
+    }
+    uint8_t *rw = p->code.rw;
+    uintptr_t rx = (uintptr_t)p->code.rx;
+    memcpy(rw, b->code, b->pos);
+    memcpy(rw + CJ_DATA_DIST, b->data, b->data_end);
+    for (uint32_t i = 0; i < b->nfix; i++) {
+        uint8_t *slot = rw + CJ_DATA_DIST + b->fix[i].pos;
+        cj_word off;
+        if (b->fix[i].label >= 0) off = (cj_word)b->labels[b->fix[i].label];
+        else memcpy(&off, slot, sizeof off);
+        cj_put(slot, (cj_word)(rx + (uintptr_t)off)); /* ARM-state ops: bit 0 clear */
+    }
+    e = jit_execmem_end_write(mem, p->code.rx, total);
+    if (e) {
+        cj_program_free(p);
+        return cj_fail(b, e);
+    }
+    /* The builder stays usable: drop the implicit halt. */
+    b->nops = nops0;
+    b->pos = pos0;
+    b->data_min = dmin0;
+    b->data_end = dend0;
+    *out = p;
+    return JIT_OK;
+}
+
+void cj_program_free(struct cj_program *p)
+{
+    if (!p) return;
+    if (p->mem && p->code.rx) jit_execmem_free(p->mem, p->code.rx);
+    free(p->op_off);
+    free(p->op_line);
+    free(p->op_id);
+    free(p->mem_init);
+    free(p);
+}
+
+size_t cj_program_code_size(const struct cj_program *p) { return p ? p->code_size : 0; }
+const void *cj_program_entry(const struct cj_program *p) { return p ? p->code.rx : NULL; }
+
+int cj_program_find_op(const struct cj_program *p, size_t off, uint32_t *index)
+{
+    if (!p || p->nops == 0 || off >= p->code_size) return -1;
+    uint32_t lo = 0, hi = p->nops; /* last op with op_off <= off */
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (p->op_off[mid] <= off) lo = mid;
+        else hi = mid;
+    }
+    /* Skip zero-size ops sharing the offset: the fault is in the next real one. */
+    while (lo + 1 < p->nops && p->op_off[lo + 1] == p->op_off[lo] && p->op_off[lo + 1] <= off) lo++;
+    if (index) *index = lo;
+    return p->op_id[lo];
+}

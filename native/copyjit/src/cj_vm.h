@@ -1,0 +1,70 @@
+/* cj_vm.h: the state shared by the op templates and the runtime (internal). */
+#ifndef CJ_VM_H
+#define CJ_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cj_arch.h"
+#include "copyjit.h"
+
+
+/* Template flags (ops.def). */
+#define CJ_F_IMM 1u    /* slot 0 holds the immediate */
+#define CJ_F_TARGET 2u /* last slot holds a branch target (code address) */
+#define CJ_F_CALL 4u   /* slot 0 holds the return address */
+#define CJ_F_NOFALL 8u /* never continues with the next op (jmp, call, ret) */
+#define CJ_F_TERM 16u  /* returns to C or traps: no tail jump */
+
+
+struct cj_vm {
+    cj_word a, x, y, o; /* registers (memory-held ones live here while running) */
+    cj_word *sp;
+    cj_word *stack_base, *stack_end;
+    cj_word *mem;                  /* CJ_MEM_WORDS words */
+    cj_word *cstack;               /* CJ_CALL_DEPTH return addresses */
+    uint32_t csp;
+    int32_t status;                /* enum cj_status */
+    cj_word *out;                  /* out values (kept up to out_cap) */
+    size_t out_n, out_cap;
+    struct cj_trace_rec *trace;    /* trace op records */
+    size_t trace_n, trace_cap;
+    uintptr_t marks[8];            /* spmark: native stack addresses */
+    size_t nmarks;
+    cj_word (*udiv)(cj_word, cj_word); /* 32-bit arches: no libgcc call in templates */
+    cj_word (*urem)(cj_word, cj_word);
+    void *fail[8];                 /* cj_fn per status: error exits in C */
+};
+
+#if defined(CJ_WIDE_REGS)
+#  define CJ_PARAMS cj_word a, cj_word x, cj_word y, cj_word o, cj_word *sp, struct cj_vm *vm
+#  define CJ_ARGS a, x, y, o, sp, vm
+#  define CJ_ENTRY_ARGS(vm) (vm)->a, (vm)->x, (vm)->y, (vm)->o, (vm)->sp, (vm)
+#  define CJ_SAVE_REGS() (vm->a = a, vm->x = x, vm->y = y, vm->o = o, vm->sp = sp)
+#  define CJ_RX x
+#  define CJ_RY y
+#  define CJ_RO o
+#  define CJ_RSP sp
+#elif defined(CJ_PAIR_REGS)
+#  define CJ_PARAMS cj_word a, cj_word *sp, struct cj_vm *vm
+#  define CJ_ARGS a, sp, vm
+#  define CJ_ENTRY_ARGS(vm) (vm)->a, (vm)->sp, (vm)
+#  define CJ_SAVE_REGS() (vm->a = a, vm->sp = sp)
+#  define CJ_RX (vm->x)
+#  define CJ_RY (vm->y)
+#  define CJ_RO (vm->o)
+#  define CJ_RSP sp
+#elif defined(CJ_I386_REGS)
+#  define CJ_PARAMS cj_word a, struct cj_vm *vm
+#  define CJ_ARGS a, vm
+#  define CJ_ENTRY_ARGS(vm) (vm)->a, (vm)
+#  define CJ_SAVE_REGS() (vm->a = a)
+#  define CJ_RX (vm->x)
+#  define CJ_RY (vm->y)
+#  define CJ_RO (vm->o)
+#  define CJ_RSP (vm->sp)
+#endif
+
+typedef cj_word (*cj_fn)(CJ_PARAMS) CJ_FNATTR;
+
+#endif

@@ -1,0 +1,235 @@
+/* ops_body.h: the op templates, in C, in continuation-passing style.
+ *
+ * Included by ops_a.c, ops_b.c and ops_c.c with CJ_VARIANT set to A, B or C:
+ * the three variants are the same code linked at different places (ops.ld.in
+ * puts a gap before B's "next"), which lets the runtime prove by byte
+ * comparison that an op has no position-dependent bytes (A vs C) and no
+ * reference to "next" besides its trailing jump (A vs B).
+ *
+ * Every op has the fixed signature CJ_PARAMS and ends in a tail call to its
+ * own end symbol, cj<V>e_<name>, placed by the linker script right after the
+ * op's bytes, i.e. at the next op once copied. Immediates and branch targets
+ * are read from data slots at (address of the running copy) + CJ_DATA_DIST.
+ */
+#include "cj_vm.h"
+#include "ops.def"
+
+#ifndef CJ_VARIANT
+#error "define CJ_VARIANT (A, B or C) before including ops_body.h"
+#endif
+
+#define CJ__CAT_(a, b) a##b
+#define CJ__CAT(a, b) CJ__CAT_(a, b)
+#define CJ__STR_(a) #a
+#define CJ__STR(a) CJ__STR_(a)
+#define CJ_FN(name) CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(_, name))
+#define CJ_END(name) CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(e_, name))
+#define CJ_SYM(name) CJ__STR(CJ_FN(name))
+#define CJ_SECT(name) CJ__STR(CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(s_, name)))
+
+#if defined(__clang__) && __has_attribute(musttail)
+/* A guaranteed tail call: clang fails the build instead of emitting call+ret. */
+#  define CJ_MUSTTAIL __attribute__((musttail))
+#else
+#  define CJ_MUSTTAIL
+#endif
+
+#define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
+#define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
+#define CJ_EXIT(st) do { CJ_SAVE_REGS(); vm->status = (st); return a; } while (0)
+/* Error exits jump to a C function (through the vm, position-free) so the
+ * rare path does not push the op's trailing jump away from its end. */
+#define CJ_FAIL(st) CJ_TAIL(vm->fail[st])
+
+#if defined(CJ_DATA_ASM)
+#  define CJ_DATA(name) ({ const cj_word *cj__d; CJ_DATA_ASM(CJ_SYM(name), cj__d); cj__d; })
+#else
+#  define CJ_DATA(name) ({ uintptr_t cj__s; CJ_SELF_ASM(CJ_SYM(name), cj__s); \
+                           (const cj_word *)(cj__s + CJ_DATA_DIST); })
+#endif
+
+/* Hidden: LLVM's mips backend only tail-calls local or hidden symbols. */
+#define CJ_DECL_END(name, ns, fl) \
+    extern cj_word CJ_END(name)(CJ_PARAMS) CJ_FNATTR __attribute__((visibility("hidden")));
+CJ_OPS(CJ_DECL_END)
+
+#define CJ_OP(name)                                                                  \
+    cj_word CJ_FN(name)(CJ_PARAMS) CJ_FNATTR;                                        \
+    __attribute__((section(CJ_SECT(name)), used, noinline, visibility("hidden")))     \
+    cj_word CJ_FN(name)(CJ_PARAMS)
+
+/* Status codes (enum cj_status in copyjit.h). */
+#define CJ_ST_HALT 1
+#define CJ_ST_STACK_OVERFLOW 2
+#define CJ_ST_STACK_UNDERFLOW 3
+#define CJ_ST_CALL_OVERFLOW 4
+#define CJ_ST_STEP_LIMIT 5
+
+#define R_a a
+#define R_x CJ_RX
+#define R_y CJ_RY
+#define R_o CJ_RO
+#define SP CJ_RSP
+
+#if defined(CJ_WIDE_REGS)
+#  define CJ_UDIV(d, s) ((d) / (s))
+#  define CJ_UREM(d, s) ((d) % (s))
+#else
+/* 64-bit division is a libgcc call on 32-bit arches: a PC-relative call out
+ * of the template. Go through the vm instead (absolute, position-free). */
+#  define CJ_UDIV(d, s) (vm->udiv((d), (s)))
+#  define CJ_UREM(d, s) (vm->urem((d), (s)))
+#endif
+
+#define E_mov(d, s) (s)
+#define E_add(d, s) ((d) + (s))
+#define E_sub(d, s) ((d) - (s))
+#define E_mul(d, s) ((d) * (s))
+#define E_and(d, s) ((d) & (s))
+#define E_or(d, s) ((d) | (s))
+#define E_xor(d, s) ((d) ^ (s))
+#define E_shl(d, s) ((d) << ((s) & 63))
+#define E_shr(d, s) ((d) >> ((s) & 63))
+#define E_sar(d, s) ((cj_word)((int64_t)(d) >> ((s) & 63)))
+#define E_divu(d, s) ((s) ? CJ_UDIV((d), (s)) : (cj_word)0)
+#define E_remu(d, s) ((s) ? CJ_UREM((d), (s)) : (d))
+#define E_slt(d, s) ((cj_word)((int64_t)(d) < (int64_t)(s)))
+#define E_sltu(d, s) ((cj_word)((d) < (s)))
+#define E_seq(d, s) ((cj_word)((d) == (s)))
+#define E_sne(d, s) ((cj_word)((d) != (s)))
+
+#define C_beq(d, s) ((d) == (s))
+#define C_bne(d, s) ((d) != (s))
+#define C_blt(d, s) ((int64_t)(d) < (int64_t)(s))
+#define C_bge(d, s) ((int64_t)(d) >= (int64_t)(s))
+#define C_bltu(d, s) ((d) < (s))
+#define C_bgeu(d, s) ((d) >= (s))
+
+/* ---- ALU: d = d OP s ---- */
+#define DEF_ALU_RR(op, d, s) \
+    CJ_OP(op##_##d##_##s) { cj_word dv = R_##d, sv = R_##s; (void)dv; R_##d = E_##op(dv, sv); NEXT(op##_##d##_##s); }
+#define DEF_ALU_RI(op, d) \
+    CJ_OP(op##_##d##_i) { const cj_word *k = CJ_DATA(op##_##d##_i); cj_word dv = R_##d, sv = k[0]; (void)dv; \
+                          R_##d = E_##op(dv, sv); NEXT(op##_##d##_i); }
+#define DEF_ALU_D(op, d) DEF_ALU_RR(op, d, a) DEF_ALU_RR(op, d, x) DEF_ALU_RR(op, d, y) DEF_ALU_RR(op, d, o) DEF_ALU_RI(op, d)
+#define DEF_ALU(op) DEF_ALU_D(op, a) DEF_ALU_D(op, x) DEF_ALU_D(op, y) DEF_ALU_D(op, o)
+CJ_ALU_NAMES(DEF_ALU)
+
+/* ---- conditional branches: if (d COND s) goto target ---- */
+#define DEF_BR_RR(op, d, s)                                                  \
+    CJ_OP(op##_##d##_##s) {                                                  \
+        const cj_word *k = CJ_DATA(op##_##d##_##s);                          \
+        if (C_##op(R_##d, R_##s)) CJ_TAIL((uintptr_t)k[0]);                  \
+        NEXT(op##_##d##_##s);                                                \
+    }
+#define DEF_BR_RI(op, d)                                                     \
+    CJ_OP(op##_##d##_i) {                                                    \
+        const cj_word *k = CJ_DATA(op##_##d##_i);                            \
+        if (C_##op(R_##d, k[0])) CJ_TAIL((uintptr_t)k[1]);                   \
+        NEXT(op##_##d##_i);                                                  \
+    }
+#define DEF_BR_D(op, d) DEF_BR_RR(op, d, a) DEF_BR_RR(op, d, x) DEF_BR_RR(op, d, y) DEF_BR_RR(op, d, o) DEF_BR_RI(op, d)
+#define DEF_BR(op) DEF_BR_D(op, a) DEF_BR_D(op, x) DEF_BR_D(op, y) DEF_BR_D(op, o)
+CJ_BR_NAMES(DEF_BR)
+
+/* ---- memory: ld d, [b + k]; st [b + k], v; addresses wrap in CJ_MEM_WORDS ---- */
+#define DEF_LD(d, b) \
+    CJ_OP(ld_##d##_##b) { const cj_word *k = CJ_DATA(ld_##d##_##b); \
+        R_##d = vm->mem[(R_##b + k[0]) & (CJ_MEM_WORDS - 1)]; NEXT(ld_##d##_##b); }
+#define DEF_ST(b, v) \
+    CJ_OP(st_##b##_##v) { const cj_word *k = CJ_DATA(st_##b##_##v); \
+        vm->mem[(R_##b + k[0]) & (CJ_MEM_WORDS - 1)] = R_##v; NEXT(st_##b##_##v); }
+#define DEF_MEM_D(M, d) M(d, a) M(d, x) M(d, y) M(d, o)
+DEF_MEM_D(DEF_LD, a) DEF_MEM_D(DEF_LD, x) DEF_MEM_D(DEF_LD, y) DEF_MEM_D(DEF_LD, o)
+DEF_MEM_D(DEF_ST, a) DEF_MEM_D(DEF_ST, x) DEF_MEM_D(DEF_ST, y) DEF_MEM_D(DEF_ST, o)
+
+/* ---- single-register ops ---- */
+#define DEF_R1(M) M(a) M(x) M(y) M(o)
+#define DEF_PUSH(r) CJ_OP(push_##r) { \
+    if (__builtin_expect(SP == vm->stack_end, 0)) CJ_FAIL(CJ_ST_STACK_OVERFLOW); *SP++ = R_##r; NEXT(push_##r); }
+#define DEF_POP(r) CJ_OP(pop_##r) { \
+    if (__builtin_expect(SP == vm->stack_base, 0)) CJ_FAIL(CJ_ST_STACK_UNDERFLOW); R_##r = *--SP; NEXT(pop_##r); }
+#define DEF_OUT(r) CJ_OP(out_##r) { \
+    size_t n = vm->out_n; if (n < vm->out_cap) vm->out[n] = R_##r; vm->out_n = n + 1; NEXT(out_##r); }
+#define DEF_NOT(r) CJ_OP(not_##r) { R_##r = ~R_##r; NEXT(not_##r); }
+#define DEF_NEG(r) CJ_OP(neg_##r) { R_##r = (cj_word)0 - R_##r; NEXT(neg_##r); }
+DEF_R1(DEF_PUSH) DEF_R1(DEF_POP) DEF_R1(DEF_OUT) DEF_R1(DEF_NOT) DEF_R1(DEF_NEG)
+
+CJ_OP(push_i) {
+    const cj_word *k = CJ_DATA(push_i);
+    if (__builtin_expect(SP == vm->stack_end, 0)) CJ_FAIL(CJ_ST_STACK_OVERFLOW);
+    *SP++ = k[0];
+    NEXT(push_i);
+}
+CJ_OP(out_i) {
+    const cj_word *k = CJ_DATA(out_i);
+    size_t n = vm->out_n;
+    if (n < vm->out_cap) vm->out[n] = k[0];
+    vm->out_n = n + 1;
+    NEXT(out_i);
+}
+
+/* ---- control ---- */
+/* The reference for trailing-jump removal: nothing but the tail call. */
+CJ_OP(empty) { NEXT(empty); }
+
+CJ_OP(halt) { CJ_EXIT(CJ_ST_HALT); }
+
+/* Deliberately faults: the crash-triage tests use it. */
+CJ_OP(trap) { CJ_SAVE_REGS(); __builtin_trap(); }
+
+CJ_OP(jmp) {
+    const cj_word *k = CJ_DATA(jmp);
+    CJ_TAIL((uintptr_t)k[0]);
+}
+
+CJ_OP(call) {
+    const cj_word *k = CJ_DATA(call);
+    uint32_t c = vm->csp;
+    if (c >= CJ_CALL_DEPTH) CJ_FAIL(CJ_ST_CALL_OVERFLOW);
+    vm->cstack[c] = k[0];
+    vm->csp = c + 1;
+    CJ_TAIL((uintptr_t)k[1]);
+}
+
+/* ret with an empty call stack ends the program, like returning from main. */
+CJ_OP(ret) {
+    uint32_t c = vm->csp;
+    if (c == 0) CJ_FAIL(CJ_ST_HALT);
+    vm->csp = c - 1;
+    CJ_TAIL((uintptr_t)vm->cstack[c - 1]);
+}
+
+/* Inserted before every op in trace mode: records the state about to be
+ * consumed by the op at program line k[0]. */
+CJ_OP(trace) {
+    const cj_word *k = CJ_DATA(trace);
+    size_t n = vm->trace_n;
+    if (n >= vm->trace_cap) CJ_FAIL(CJ_ST_STEP_LIMIT);
+    struct cj_trace_rec *r = &vm->trace[n];
+    r->line = k[0];
+    r->a = a;
+    r->x = R_x;
+    r->y = R_y;
+    r->o = R_o;
+    r->sp = (cj_word)(SP - vm->stack_base);
+    vm->trace_n = n + 1;
+    NEXT(trace);
+}
+
+/* Records an address in this op's native stack frame: the template check
+ * runs an op many times between two marks and compares them. */
+CJ_OP(spmark) {
+    /* Not the address of a local: one that escapes forbids the tail call. */
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    size_t n = vm->nmarks;
+    if (n < sizeof vm->marks / sizeof vm->marks[0]) vm->marks[n] = fp;
+    vm->nmarks = n + 1;
+    NEXT(spmark);
+}
+
+#if defined(__thumb__)
+const int CJ__CAT(cj_ops_thumb_, CJ_VARIANT) = 1;
+#else
+const int CJ__CAT(cj_ops_thumb_, CJ_VARIANT) = 0;
+#endif
