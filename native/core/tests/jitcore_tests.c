@@ -738,6 +738,70 @@ TAP_CASE(concurrent_replace_direct_branch)
     concurrency(JIT_FN_BRANCH);
 }
 
+/* Several threads allocate, write, run and free at once. Dual map and RWX
+ * only: in mprotect mode a writer flips a whole page to RW, which faults any
+ * thread running other code on that page (a limit of that mode). */
+struct alloc_thread {
+    struct jit_execmem *mem;
+    int id, errors;
+};
+
+static void *alloc_worker(void *p)
+{
+    struct alloc_thread *t = p;
+    void *live[8] = {0};
+    for (int i = 0; i < 1500; i++) {
+        int k = i & 7;
+        if (live[k]) {
+            if (call(live[k], 0) != t->id * 100000 + k)
+                t->errors++;
+            if (jit_execmem_free(t->mem, live[k]) != JIT_OK)
+                t->errors++;
+            live[k] = NULL;
+        }
+        uint8_t buf[32];
+        size_t len;
+        struct jit_code c;
+        jit_emit_ret_const(buf, sizeof buf, t->id * 100000 + k, &len);
+        if (jit_execmem_alloc(t->mem, len + (size_t)(i % 5) * 100, 0, &c) != JIT_OK ||
+            jit_execmem_write(t->mem, c.rx, buf, len) != JIT_OK) {
+            t->errors++;
+            continue;
+        }
+        live[k] = c.rx;
+    }
+    for (int k = 0; k < 8; k++)
+        if (live[k] && jit_execmem_free(t->mem, live[k]) != JIT_OK)
+            t->errors++;
+    return NULL;
+}
+
+TAP_CASE(allocator_thread_safety)
+{
+    static const enum jit_execmem_mode modes[] = {JIT_EXECMEM_DUAL_MAP, JIT_EXECMEM_RWX};
+    for (size_t mi = 0; mi < 2; mi++) {
+        struct jit_execmem *m = mk(modes[mi], 4096, 0);
+        enum { T = 4 };
+        pthread_t th[T];
+        struct alloc_thread at[T];
+        for (int i = 0; i < T; i++) {
+            at[i] = (struct alloc_thread){m, i + 1, 0};
+            TAP_CHECK(pthread_create(&th[i], NULL, alloc_worker, &at[i]) == 0);
+        }
+        int errors = 0;
+        for (int i = 0; i < T; i++) {
+            pthread_join(th[i], NULL);
+            errors += at[i].errors;
+        }
+        TAP_CHECKF(errors == 0, "%s: %d errors", jit_execmem_mode_name(modes[mi]), errors);
+        struct jit_execmem_stats s;
+        stats(m, &s);
+        TAP_CHECK_EQ(s.allocations, 0);
+        TAP_CHECK_EQ(s.regions, 1);
+        jit_execmem_destroy(m);
+    }
+}
+
 /* --- bad arguments ------------------------------------------------------------ */
 
 TAP_CASE(bad_arguments)
