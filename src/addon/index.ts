@@ -192,8 +192,8 @@ export function addonCandidates(root: string = repoRoot()): string[] {
   const list: string[] = [];
   const env = process.env.MATRIX_ADDON;
   if (env) list.push(resolve(env));
-  list.push(join(root, 'build', 'addon', 'Release', 'matrix_addon.node'));
-  list.push(join(root, 'build', 'addon', 'Debug', 'matrix_addon.node'));
+  list.push(join(root, 'build', 'addon', 'cmake', 'Release', 'matrix_addon.node'));
+  list.push(join(root, 'build', 'addon', 'cmake', 'Debug', 'matrix_addon.node'));
   return list;
 }
 

@@ -24,6 +24,7 @@ import {
 import { OrchestratorError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 import type {
+  ExtrasSection,
   ArchSpec,
   ArchToolchainOverride,
   BuildSystem,
@@ -53,6 +54,7 @@ const TOOLCHAIN_KINDS: readonly ToolchainKind[] = ['gcc', 'llvm'];
 const BUILD_SYSTEMS: readonly BuildSystem[] = ['cmake', 'make'];
 const OUTPUT_FORMATS: readonly OutputFormat[] = ['tap', 'exit-code', 'expect'];
 const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86'];
+const EXTRAS_SECTIONS: readonly ExtrasSection[] = ['smc', 'relink'];
 const STAGE_KINDS: readonly StageKind[] = ['test', 'bench', 'check'];
 const EXPECTATION_STATUSES: readonly Expectation['status'][] = ['xfail', 'skip'];
 const PACKAGE_PLACEHOLDERS = ['triple', 'debian', 'version'];
@@ -197,6 +199,7 @@ const STAGE_KEYS: KeyRules = {
   where: { hint: RUN_WHERE.join(', ') },
   kind: { hint: STAGE_KINDS.join(', ') },
   timeout: { hint: 'seconds' },
+  extras: { hint: 'report section its JSON output feeds: smc, relink' },
 };
 const EXPECTATION_KEYS: KeyRules = {
   arch: { hint: 'an architecture name or a list of them' },
@@ -719,6 +722,7 @@ class Reader {
         const kind = relabel('kind');
         const timeout = relabel('timeout');
         const expectStdout = relabel('expect_stdout');
+        const extras = relabel('extras');
         const stage: RunStageSpec = {
           name,
           kind: kind ? this.oneOf(kind, STAGE_KINDS) : 'test',
@@ -728,6 +732,7 @@ class Reader {
           location: this.locOf(f.map, item.loc),
         };
         if (timeout) stage.timeout = this.num(timeout, { positive: true, unit: 'seconds' });
+        if (extras) stage.extras = this.oneOf(extras, EXTRAS_SECTIONS);
         if (stage.format === 'expect') {
           if (!expectStdout) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout"; add the exact output it must print`);

@@ -57,6 +57,8 @@ export type StageKind = 'test' | 'bench' | 'check';
 export type OutputFormat = 'tap' | 'exit-code' | 'expect';
 /** Where a run stage may execute: anywhere (native or qemu), or only natively on x86. */
 export type RunWhere = 'any' | 'native' | 'native-x86';
+/** Report sections a benchmark's JSON output can feed (see results/extras.ts). */
+export type ExtrasSection = 'smc' | 'relink';
 
 export interface RunStageSpec {
   name: string;
@@ -69,6 +71,8 @@ export interface RunStageSpec {
   where: RunWhere;
   /** Seconds; overrides the run-wide timeout for this stage. */
   timeout?: number;
+  /** The report section this benchmark's JSON feeds (taken from a native x86 cell). */
+  extras?: ExtrasSection;
   location: SourceLocation;
 }
 

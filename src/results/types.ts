@@ -34,6 +34,8 @@ export interface StageResult {
   /** Whether the log was capped. */
   logTruncated?: boolean;
   firstError?: string;
+  /** The last lines of the stage's log (non-passing stages), for reports that show an excerpt. */
+  excerpt?: string;
   tests?: TestCaseResult[];
   /** Parsed JSON a benchmark printed (for reports that chart it). */
   data?: unknown;

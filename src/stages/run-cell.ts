@@ -268,21 +268,21 @@ function classifyBuild(name: string, r: CommandResult, result: StageResult): Sta
   if (r.exitCode === 0 && !r.signal) return { result };
   if (diskFull(r.output)) return fail(result, 'error', firstErrorLine(r.output) ?? 'no space left on device');
   if (name === 'configure' && toolchainBroken(r.output)) {
-    return fail(result, 'error', `toolchain cannot build a test program: ${firstErrorLine(r.output) ?? lastLine(r.output) ?? ''}`);
+    return fail(result, 'error', `toolchain cannot build a test program: ${firstErrorLine(r.output) ?? lastLine(r.output) ?? ''}`, r.output);
   }
   if (r.signal) return fail(result, 'error', `${name} tool killed by ${r.signal}`);
-  return fail(result, 'fail', firstErrorLine(r.output) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`);
+  return fail(result, 'fail', firstErrorLine(r.output) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`, r.output);
 }
 
 export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number): StageOutcome {
   if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
   if (r.canceled) return fail(result, 'error', 'interrupted (run canceled)');
-  if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`);
+  if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
   if (r.spawnError) return fail(result, 'error', `could not start: ${clip(r.spawnError)}`);
   if (diskFull(r.output)) return fail(result, 'error', 'no space left on device');
   if (runner.kind === 'qemu') {
     const infra = qemuInfrastructureError(r.output);
-    if (infra && r.exitCode !== 0) return fail(result, 'error', infra);
+    if (infra && r.exitCode !== 0) return fail(result, 'error', infra, r.output);
   }
   // qemu also prints "uncaught target signal" for a forked child that a test
   // expects to trap: trust it only when the process itself did not exit cleanly.
@@ -309,14 +309,22 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     const detail = firstErrorLine(r.output);
     why = `crashed with ${signal}${why ? `: ${why}` : ''}${detail && !why?.includes(detail) && !/uncaught target signal/.test(detail) ? ` (${detail})` : ''}`;
   }
-  if (why) return fail(result, 'fail', clip(why));
+  if (why) return fail(result, 'fail', clip(why), r.output);
   return { result };
 }
 
-function fail(result: StageResult, status: CellStatus, firstError: string): StageOutcome {
+function fail(result: StageResult, status: CellStatus, firstError: string, output?: string): StageOutcome {
   result.status = status === 'timeout' ? 'timeout' : status === 'error' ? 'error' : 'fail';
   result.firstError = firstError;
+  if (output) result.excerpt = logExcerpt(output);
   return { result, status };
+}
+
+/** The last lines of a log (at most 40 lines, 4 KiB). */
+export function logExcerpt(output: string): string {
+  const lines = output.trimEnd().split('\n').slice(-40);
+  const text = lines.join('\n');
+  return text.length > 4096 ? text.slice(-4096) : text;
 }
 
 /** A benchmark's JSON output (the whole stdout, or its last JSON object). */

@@ -24,6 +24,7 @@ import type { CellEvents, PreparedTarget, RunContext, RunOptions } from './conte
 import { applyExpectation, skippedByExpectation } from './expectations.js';
 import { planCell, reproducer, runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from './first-error.js';
+import { collectExtras } from '../results/bench-extras.js';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -132,6 +133,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   await probe.save();
 
   const cells = all.map((c) => results.get(c.id)!).filter(Boolean);
+  const extras = collectExtras(config, cells);
   const finishedAt = new Date();
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -157,6 +159,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
     },
     summary: summarize(cells),
     cells,
+    ...(extras ? { extras } : {}),
   };
 }
 

@@ -1,0 +1,57 @@
+// Benchmarks print their own JSON; the report sections that chart them
+// (extras.smc, extras.relink) take it from the first native cell that ran the
+// stage. Converting here keeps the reporters unaware of benchmark formats.
+import type { MatrixConfig } from '../matrix/types.js';
+import type { CellResult } from './types.js';
+import type { RelinkExtras, SmcExtras } from './extras.js';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export function smcExtras(data: unknown, cell: string): SmcExtras | undefined {
+  if (!isObj(data) || !Array.isArray(data.strategies)) return undefined;
+  return {
+    strategies: data.strategies.filter(isObj).map((s) => ({
+      name: String(s.name),
+      ...(num(s.ratio_to_plain) !== undefined ? { ratioToPlain: num(s.ratio_to_plain) } : {}),
+      ...(num(s.ticks_per_call) !== undefined ? { ticksPerCall: num(s.ticks_per_call) } : {}),
+      ...(s.status === 'skipped' ? { skipped: true, reason: typeof s.reason === 'string' ? s.reason : 'skipped' } : {}),
+    })),
+    cpu: { ...(isObj(data.cpu) ? data.cpu : {}), cell },
+  };
+}
+
+export function relinkExtras(data: unknown): RelinkExtras | undefined {
+  if (!isObj(data) || !Array.isArray(data.modes)) return undefined;
+  return {
+    modes: data.modes.filter(isObj).map((m) => ({
+      mode: String(m.mode),
+      points: (Array.isArray(m.points) ? m.points : []).filter(isObj).flatMap((p) => {
+        const replacements = num(p.replacements);
+        const mcallsPerSec = num(p.mcalls_per_sec);
+        return replacements !== undefined && mcallsPerSec !== undefined ? [{ replacements, mcallsPerSec }] : [];
+      }),
+    })),
+  };
+}
+
+export function collectExtras(config: MatrixConfig, cells: readonly CellResult[]): Record<string, unknown> | undefined {
+  const extras: Record<string, unknown> = {};
+  for (const target of config.targets) {
+    for (const spec of target.stages) {
+      if (!spec.extras || extras[spec.extras]) continue;
+      for (const cell of cells) {
+        if (cell.target !== target.name || cell.runner !== 'native') continue;
+        const stage = cell.stages.find((s) => s.name === spec.name && s.status === 'pass' && s.data !== undefined);
+        if (!stage) continue;
+        const section = spec.extras === 'smc' ? smcExtras(stage.data, cell.id) : relinkExtras(stage.data);
+        if (section) {
+          extras[spec.extras] = section;
+          break;
+        }
+      }
+    }
+  }
+  return Object.keys(extras).length ? extras : undefined;
+}
