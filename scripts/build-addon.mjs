@@ -17,6 +17,8 @@ import { createRequire } from 'node:module';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'build', 'addon');
+// cmake-js `rebuild` deletes its --out directory: keep logs and status beside it.
+const cmakeDir = join(outDir, 'cmake');
 const statusPath = join(outDir, 'status.json');
 const logPath = join(outDir, 'build.log');
 const required = process.env.MATRIX_ADDON_REQUIRED === '1';
@@ -77,14 +79,14 @@ mkdirSync(outDir, { recursive: true });
 const baseArgs = [
   cmakeJs, 'rebuild', // clean + configure: -D options and a failed configure never linger
   '--directory', join(root, 'native', 'addon'),
-  '--out', outDir,
+  '--out', cmakeDir,
   '--config', 'Release',
   '--target', 'matrix_addon',
   '--parallel', '2',
   '--cc', cc.name,
   '--cxx', cxx.name,
 ];
-const addonPath = join(outDir, 'Release', 'matrix_addon.node');
+const addonPath = join(cmakeDir, 'Release', 'matrix_addon.node');
 
 /** One cmake-js build; returns the first error line, or undefined on success. */
 function build(copyjit, logSuffix) {
