@@ -140,7 +140,7 @@ static void *hint(const struct jit_execmem *m, size_t size)
 {
     if (!m->regions || (uintptr_t)m->regions->rx < size + (64u << 20))
         return NULL;
-    return m->regions->rx - size;
+    return (void *)((uintptr_t)m->regions->rx - size);
 }
 
 static enum jit_err region_new(struct jit_execmem *m, size_t size, struct region **out)
