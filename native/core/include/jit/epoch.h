@@ -28,7 +28,8 @@ struct jit_epoch_thread;
 
 enum jit_err jit_epoch_create(struct jit_epoch **out);
 /* Frees all still-retired code (the caller guarantees no thread runs it) and
- * any thread records; NULL is a no-op. */
+ * any thread records; NULL is a no-op. Destroy it before the allocators its
+ * retired code came from. */
 void jit_epoch_destroy(struct jit_epoch *ep);
 
 /* Register the calling thread (or any thread: the record is what matters). */
