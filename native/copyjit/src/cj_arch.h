@@ -37,7 +37,7 @@
 #elif defined(__i386__)
 #  define CJ_ARCH_NAME "i686"
 #  define CJ_I386_REGS 1
-#  define CJ_FNATTR __attribute__((regparm(3)))
+#  define CJ_FNATTR __attribute__((regparm(1)))
 #  define CJ_DATA_ALIGN 1
 #  define CJ_NOP_SIZE 1
 #  define CJ_NOP_WORD 0x90u

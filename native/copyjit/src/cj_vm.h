@@ -41,6 +41,7 @@ struct cj_vm {
 #  define CJ_ARGS a, x, y, o, sp, vm
 #  define CJ_ENTRY_ARGS(vm) (vm)->a, (vm)->x, (vm)->y, (vm)->o, (vm)->sp, (vm)
 #  define CJ_SAVE_REGS() (vm->a = a, vm->x = x, vm->y = y, vm->o = o, vm->sp = sp)
+#  define CJ_RA a
 #  define CJ_RX x
 #  define CJ_RY y
 #  define CJ_RO o
@@ -50,15 +51,19 @@ struct cj_vm {
 #  define CJ_ARGS a, sp, vm
 #  define CJ_ENTRY_ARGS(vm) (vm)->a, (vm)->sp, (vm)
 #  define CJ_SAVE_REGS() (vm->a = a, vm->sp = sp)
+#  define CJ_RA a
 #  define CJ_RX (vm->x)
 #  define CJ_RY (vm->y)
 #  define CJ_RO (vm->o)
 #  define CJ_RSP sp
 #elif defined(CJ_I386_REGS)
-#  define CJ_PARAMS cj_word a, struct cj_vm *vm
-#  define CJ_ARGS a, vm
-#  define CJ_ENTRY_ARGS(vm) (vm)->a, (vm)
-#  define CJ_SAVE_REGS() (vm->a = a)
+/* Only vm in a register (eax): with a in eax:edx and vm in ecx, an indirect
+ * tail call has no free scratch register left (clang: "ran out of registers"). */
+#  define CJ_PARAMS struct cj_vm *vm
+#  define CJ_ARGS vm
+#  define CJ_ENTRY_ARGS(vm) (vm)
+#  define CJ_SAVE_REGS() ((void)0)
+#  define CJ_RA (vm->a)
 #  define CJ_RX (vm->x)
 #  define CJ_RY (vm->y)
 #  define CJ_RO (vm->o)

@@ -36,7 +36,7 @@
 
 #define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
 #define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
-#define CJ_EXIT(st) do { CJ_SAVE_REGS(); vm->status = (st); return a; } while (0)
+#define CJ_EXIT(st) do { CJ_SAVE_REGS(); vm->status = (st); return CJ_RA; } while (0)
 /* Error exits jump to a C function (through the vm, position-free) so the
  * rare path does not push the op's trailing jump away from its end. */
 #define CJ_FAIL(st) CJ_TAIL(vm->fail[st])
@@ -56,7 +56,7 @@ CJ_OPS(CJ_DECL_END)
 #define CJ_OP(name)                                                                  \
     cj_word CJ_FN(name)(CJ_PARAMS) CJ_FNATTR;                                        \
     __attribute__((section(CJ_SECT(name)), used, noinline, visibility("hidden")))     \
-    cj_word CJ_FN(name)(CJ_PARAMS)
+    CJ_FNATTR cj_word CJ_FN(name)(CJ_PARAMS)
 
 /* Status codes (enum cj_status in copyjit.h). */
 #define CJ_ST_HALT 1
@@ -65,7 +65,7 @@ CJ_OPS(CJ_DECL_END)
 #define CJ_ST_CALL_OVERFLOW 4
 #define CJ_ST_STEP_LIMIT 5
 
-#define R_a a
+#define R_a CJ_RA
 #define R_x CJ_RX
 #define R_y CJ_RY
 #define R_o CJ_RO
@@ -76,9 +76,24 @@ CJ_OPS(CJ_DECL_END)
 #  define CJ_UREM(d, s) ((d) % (s))
 #else
 /* 64-bit division is a libgcc call on 32-bit arches: a PC-relative call out
- * of the template. Go through the vm instead (absolute, position-free). */
-#  define CJ_UDIV(d, s) (vm->udiv((d), (s)))
-#  define CJ_UREM(d, s) (vm->urem((d), (s)))
+ * of the template (and on mips o32 a call that needs $t9/$gp set up). Divide
+ * in the op instead, by shift and subtract: slow but position-free. */
+static inline __attribute__((always_inline)) cj_word cj_divmod(cj_word n, cj_word d, int want_rem)
+{
+    cj_word q = 0, r = 0;
+    for (int i = 0; i < 64; i++) {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        q <<= 1;
+        if (r >= d) {
+            r -= d;
+            q |= 1;
+        }
+    }
+    return want_rem ? r : q;
+}
+#  define CJ_UDIV(d, s) cj_divmod((d), (s), 0)
+#  define CJ_UREM(d, s) cj_divmod((d), (s), 1)
 #endif
 
 #define E_mov(d, s) (s)
@@ -208,7 +223,7 @@ CJ_OP(trace) {
     if (n >= vm->trace_cap) CJ_FAIL(CJ_ST_STEP_LIMIT);
     struct cj_trace_rec *r = &vm->trace[n];
     r->line = k[0];
-    r->a = a;
+    r->a = R_a;
     r->x = R_x;
     r->y = R_y;
     r->o = R_o;

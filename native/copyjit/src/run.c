@@ -41,11 +41,11 @@ uint32_t cj_hash_words(uint32_t h, const cj_word *w, size_t n)
 /* ---- error exits: tail-called by ops through vm->fail[] ---- */
 #define CJ_DEF_FAIL(fname, st)                                     \
     static cj_word fname(CJ_PARAMS) CJ_FNATTR;                     \
-    static cj_word fname(CJ_PARAMS)                                \
+    CJ_FNATTR static cj_word fname(CJ_PARAMS)                      \
     {                                                              \
         CJ_SAVE_REGS();                                            \
         vm->status = (st);                                         \
-        return a;                                                  \
+        return CJ_RA;                                                \
     }
 CJ_DEF_FAIL(cj_exit_halt, CJ_STATUS_HALT)
 CJ_DEF_FAIL(cj_exit_overflow, CJ_STATUS_STACK_OVERFLOW)

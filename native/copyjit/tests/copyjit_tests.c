@@ -352,12 +352,12 @@ TAP_CASE(large_program)
 {
     size_t cap = 400000, n = 0;
     char *text = malloc(cap);
-    for (int i = 0; i < 8000; i++) n += (size_t)snprintf(text + n, cap - n, "add a, %d\nxor x, a\n", i);
+    for (int i = 0; i < 1500; i++) n += (size_t)snprintf(text + n, cap - n, "add a, %d\nxor x, a\n", i);
     n += (size_t)snprintf(text + n, cap - n, "out a\nout x\n");
     struct cj_run r;
     TAP_CHECK_EQ(run_text(text, 0, &r, NULL), CJ_STATUS_HALT);
     cj_word a = 0, x = 0;
-    for (int i = 0; i < 8000; i++) {
+    for (int i = 0; i < 1500; i++) {
         a += (cj_word)i;
         x ^= a;
     }
