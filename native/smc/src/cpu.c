@@ -22,18 +22,37 @@ static uint64_t xgetbv0(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-/* TSC ticks per second against CLOCK_MONOTONIC over ~20 ms. */
+/* A (TSC, CLOCK_MONOTONIC ns) pair read back to back; retried when the
+ * thread was preempted between the two reads (bracket too wide). */
+static void tsc_clock_pair(uint64_t *tsc, double *ns)
+{
+    for (int i = 0; i < 100; i++) {
+        struct timespec ts;
+        uint64_t a = smc_ticks();
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t b = smc_ticks();
+        *tsc = a + (b - a) / 2;
+        *ns = (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+        if (b - a < 20000)
+            return;
+    }
+}
+
+/* TSC ticks per second against CLOCK_MONOTONIC: median of 3 x 10 ms. */
 static double measure_tsc_hz(void)
 {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    uint64_t t0 = smc_ticks();
-    do {
-        clock_gettime(CLOCK_MONOTONIC, &b);
-    } while ((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec) < 20000000LL);
-    uint64_t t1 = smc_ticks();
-    double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
-    return (double)(t1 - t0) * 1e9 / ns;
+    double hz[3];
+    for (int k = 0; k < 3; k++) {
+        uint64_t t0, t1;
+        double n0, n1;
+        tsc_clock_pair(&t0, &n0);
+        do
+            tsc_clock_pair(&t1, &n1);
+        while (n1 - n0 < 10e6);
+        hz[k] = (double)(t1 - t0) * 1e9 / (n1 - n0);
+    }
+    double lo = hz[0] < hz[1] ? hz[0] : hz[1], hi = hz[0] < hz[1] ? hz[1] : hz[0];
+    return hz[2] < lo ? lo : hz[2] > hi ? hi : hz[2];
 }
 #endif
 

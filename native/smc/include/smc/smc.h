@@ -57,7 +57,7 @@ struct smc_cpu_info {
 };
 
 /* Identify the CPU (cpuid on x86; arch name only elsewhere). `measure_tsc`
- * non-zero allows a ~20 ms calibration against CLOCK_MONOTONIC when cpuid
+ * non-zero allows a ~30 ms calibration against CLOCK_MONOTONIC when cpuid
  * does not give the TSC frequency. */
 enum jit_err smc_cpu_identify(int measure_tsc, struct smc_cpu_info *out);
 
