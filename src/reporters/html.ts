@@ -78,12 +78,16 @@ function renderGrids(results: RunResults, anchor: Map<CellResult, string>): stri
             const why = excluded === 'shard' ? 'in another shard' : 'not selected in this run';
             return `<td data-col="${h(t)}"><span class="cell none" title="${h(`${cell.id}: ${why}`)}">— not selected</span></td>`;
           }
-          const change = cellHistory(results, cell)?.change;
+          const hist = cellHistory(results, cell);
+          const change = hist?.change;
           const mark = change === 'new-failure' ? '<span class="change new">new</span>' : change === 'fixed' ? '<span class="change fixed">fixed</span>' : '';
-          const title = `${cell.id}: ${statusLabel(cell)}${cell.cached ? ' (cached)' : ''}${change ? ` (${change === 'fixed' ? 'fixed' : 'new failure'} since the previous run)` : ''}`;
+          // A cell that has been red for several runs says so in the grid: that is what triage reads first.
+          const streak = hist && hist.streak > 1 && cell.status !== 'pass' ? `<span class="streak">${hist.streak} runs</span>` : '';
+          const past = hist ? `; ${historyPhrases(hist, formatDate).join('; ')}` : '';
+          const title = `${cell.id}: ${statusLabel(cell)}${cell.cached ? ' (cached)' : ''}${past}`;
           return (
             `<td data-col="${h(t)}"><a class="cell s-${cell.status}" href="#${anchor.get(cell)}" data-id="${h(cell.id)}" title="${h(title)}">` +
-            `${h(statusLabel(cell))}${mark}${cell.cached ? '<span class="cached" aria-label="cached">·</span>' : ''}</a></td>`
+            `${h(statusLabel(cell))}${mark}${streak}${cell.cached ? '<span class="cached" aria-label="cached">·</span>' : ''}</a></td>`
           );
         });
         return `<tr data-arch="${h(arch)}"><th scope="row">${h(arch)}</th>${tds.join('')}</tr>`;
@@ -109,7 +113,12 @@ function renderStages(cell: CellResult): string {
       (t) => `<tr class="test-fail"><td colspan="7">❌ <code>${h(t.name)}</code>${t.message ? `<pre>${h(t.message)}</pre>` : ''}</td></tr>`,
     );
     const first = s.firstError && s.firstError !== cellFirstError(cell) ? [`<tr><td colspan="7"><pre>${h(s.firstError)}</pre></td></tr>`] : [];
-    return [row, ...first, ...badRows].join('\n');
+    // The tail of a non-passing stage's log, so the cause reads without opening the log file.
+    const excerpt =
+      typeof s.excerpt === 'string' && s.status !== 'pass' && s.excerpt.trim()
+        ? [`<tr class="excerpt"><td colspan="7"><div class="muted">Last lines of the <code>${h(s.name)}</code> log</div><pre class="excerpt">${h(s.excerpt)}</pre></td></tr>`]
+        : [];
+    return [row, ...first, ...badRows, ...excerpt].join('\n');
   });
   return (
     '<table class="stages">\n<thead><tr><th>stage</th><th>kind</th><th>status</th><th>time</th><th>exit</th><th>tests</th><th>log</th></tr></thead>\n' +
@@ -357,6 +366,7 @@ a.cell.filtered{opacity:.15}
 .cached{margin-left:4px;color:var(--muted)}
 .change{margin-left:6px;font-size:11px;font-weight:700;padding:0 5px;border-radius:8px;border:1px solid currentColor}
 .change.new{color:var(--worse)}.change.fixed{color:var(--better)}
+.streak{margin-left:6px;font-size:11px;color:var(--muted)}
 span.cell.none{color:var(--muted)}
 #groups li{margin-bottom:8px}
 .s-pass{background:var(--pass)}.s-fail{background:var(--fail)}.s-xfail{background:var(--xfail)}.s-xpass{background:var(--xpass)}
@@ -369,6 +379,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dt{c
 .stages th,.stages td{border-bottom:1px solid var(--line);padding:3px 10px 3px 0;text-align:left;vertical-align:top}
 .stages .num{text-align:right}
 .stages tr.st-fail td,.stages tr.st-timeout td,.stages tr.st-error td{font-weight:600}
+pre.excerpt{max-height:24em;overflow:auto}
 .chart{max-width:100%;height:auto;font:12px system-ui,sans-serif}
 .chart text{fill:var(--fg)}.chart .tick,.chart .skipped{fill:var(--muted)}
 .chart .gridline{stroke:var(--line);stroke-width:1}.chart .axis{stroke:var(--muted)}
@@ -405,7 +416,8 @@ const JS = `
       if (ok) shown++;
     });
     var out = doc.getElementById('shown');
-    if (out) out.textContent = shown + ' of ' + data.cells.length + ' cells shown';
+    // Cells of other shards or left out by a filter are not links: they do not count.
+    if (out) out.textContent = shown + ' of ' + doc.querySelectorAll('a.cell').length + ' cells shown';
   }
 
   function select() {
