@@ -1,0 +1,138 @@
+// copyjit reference side: the text parser (same grammar and errors as
+// native/copyjit/src/text.c), the interpreter against the native corpus's
+// expected output, the generator's determinism and the batch format.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { formatBatch, makeBatch, programSeed } from '../src/copyjit/batch.js';
+import { generateProgram } from '../src/copyjit/gen.js';
+import { HASH_INIT, hashWords } from '../src/copyjit/hash.js';
+import { formatOutput, run } from '../src/copyjit/interp.js';
+import { ParseError, parseInt64, parseProgram } from '../src/copyjit/parse.js';
+
+const CORPUS = join(import.meta.dirname, '..', 'native', 'copyjit', 'programs');
+
+describe('copyjit text format', () => {
+  it('reports the same errors and lines as the C parser', () => {
+    const cases: [string, number, string][] = [
+      ['mov a, 1\nfoo a\n', 2, 'unknown instruction'],
+      ['add a\n', 1, 'takes 2 operands'],
+      ['add 1, a\n', 1, 'must be a register'],
+      ['\n\njmp nowhere\n', 3, 'undefined label'],
+      ['l:\nl:\n', 2, 'duplicate label'],
+      ['mov a, 18446744073709551616\n', 1, 'bad operand'],
+      ['mov a, -9223372036854775809\n', 1, 'bad operand'],
+      ['ld a, [q+1]\n', 1, 'bad memory operand'],
+      ['st [a+1], 5\n', 1, 'must be a register'],
+      ['beq a, x\n', 1, 'takes 3 operands'],
+      ['push a,\n', 1, 'empty operand'],
+      ['ret a\n', 1, 'no operands'],
+      ['.mem 4096, 1\n', 1, 'bad .mem address'],
+      ['x: halt\n', 1, 'bad label name'],
+    ];
+    for (const [text, line, msg] of cases) {
+      let err: unknown;
+      try {
+        parseProgram(text);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, text).toBeInstanceOf(ParseError);
+      expect((err as ParseError).line, text).toBe(line);
+      expect((err as ParseError).message, text).toContain(msg);
+    }
+  });
+
+  it('parses 64-bit immediates as two\'s complement words', () => {
+    expect(parseInt64('-1')).toBe((1n << 64n) - 1n);
+    expect(parseInt64('0xffffffffffffffff')).toBe((1n << 64n) - 1n);
+    expect(parseInt64('-9223372036854775808')).toBe(1n << 63n);
+    expect(parseInt64('18446744073709551615')).toBe((1n << 64n) - 1n);
+    expect(parseInt64('0x')).toBeNull();
+    expect(parseInt64('0x10000000000000000')).toBeNull();
+    expect(parseInt64('12a')).toBeNull();
+  });
+
+  it('resolves labels, memory operands and .mem', () => {
+    const p = parseProgram('start: mov a, 0x10 ; c\nld o, [ y + 3 ]\nst [x-2], a\nbeq a, 1, start\n.mem 4095, 7, 8\n');
+    expect(p.instrs).toHaveLength(4);
+    expect(p.instrs[1]).toMatchObject({ op: 'ld', dst: 'o', base: 'y', off: 3n, line: 2 });
+    expect(p.instrs[2]).toMatchObject({ op: 'st', base: 'x', off: (1n << 64n) - 2n, src: 'a' });
+    expect(p.instrs[3]).toMatchObject({ op: 'br', name: 'beq', target: 0 });
+    expect(p.mem.get(4095)).toBe(7n);
+    expect(p.mem.get(0)).toBe(8n); // wraps like the native builder
+  });
+});
+
+describe('copyjit reference interpreter', () => {
+  const files = readdirSync(CORPUS).filter((f) => f.endsWith('.cj')).sort();
+
+  it('has a corpus of at least 20 programs', () => {
+    expect(files.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const f of files) {
+    it(`matches the expected output of ${f}`, () => {
+      const text = readFileSync(join(CORPUS, f), 'utf8');
+      const want = text
+        .split('\n')
+        .filter((l) => l.startsWith('#> '))
+        .map((l) => l.slice(3) + '\n')
+        .join('');
+      expect(want.length).toBeGreaterThan(0);
+      expect(formatOutput(run(parseProgram(text)))).toBe(want);
+    });
+  }
+
+  it('implements the edge cases the templates do', () => {
+    const r = run(
+      parseProgram(
+        'mov a, 100\ndivu a, 0\nout a\nmov a, 100\nremu a, 0\nout a\nmov a, 1\nshl a, 65\nout a\n' +
+          'mov a, -8\nsar a, 1\nout a\nmov a, -1\nslt a, 0\nout a\nmov x, 4095\nmov y, 9\nst [x+2], y\nld a, [x-4094]\nout a\n',
+      ),
+    );
+    expect(r.out).toEqual([0n, 100n, 2n, (1n << 64n) - 4n, 1n, 9n]);
+    expect(run(parseProgram('pop a\n')).status).toBe('stack_underflow');
+    expect(run(parseProgram('l: push 1\njmp l\n')).status).toBe('stack_overflow');
+    expect(run(parseProgram('f: call f\n')).status).toBe('call_overflow');
+    expect(run(parseProgram('l: jmp l\n'), { maxSteps: 50 }).status).toBe('step_limit');
+    const t = run(parseProgram('mov a, 2\nl: sub a, 1\nbne a, 0, l\n'), { keepTrace: true });
+    expect(t.trace?.map((s) => s.line)).toEqual([1, 2, 3, 2, 3, 0]); // 0: implicit halt
+    expect(t.steps).toBe(6);
+  });
+
+  it('hashes words like the native cj_hash_words (FNV-1a over little-endian bytes)', () => {
+    expect(hashWords(HASH_INIT, [0n])).toBe(0x9be17165);
+    expect(hashWords(HASH_INIT, [0x0123456789abcdefn])).toBe(0xe39e4e75);
+  });
+});
+
+describe('copyjit generator and batch', () => {
+  it('is deterministic per seed and varies across seeds', () => {
+    expect(generateProgram(42)).toBe(generateProgram(42));
+    expect(generateProgram(42)).not.toBe(generateProgram(43));
+    expect(programSeed(1, 0)).not.toBe(programSeed(1, 1));
+  });
+
+  it('generates programs that parse and terminate', () => {
+    for (let s = 1; s <= 200; s++) {
+      const r = run(parseProgram(generateProgram(s)), { maxSteps: 200000 });
+      expect(r.status, `seed ${s}`).not.toBe('step_limit');
+    }
+  });
+
+  it('writes one block per program with a trace hash per step', () => {
+    const progs = makeBatch(12, 7);
+    const text = formatBatch(progs);
+    expect(text.startsWith('copyjit-batch 1\n')).toBe(true);
+    expect(text.match(/^program fuzz-\d{4} \d+$/gm)).toHaveLength(12);
+    const traces = text.match(/^trace [0-9a-f]*$/gm) ?? [];
+    expect(traces).toHaveLength(12);
+    progs.forEach((p, i) => {
+      expect(traces[i]!.length - 6).toBe(4 * p.result.steps);
+      expect(text).toContain(`expect ${p.result.status} ${p.result.regs.a} `);
+    });
+    expect(formatBatch(makeBatch(12, 7))).toBe(text);
+  });
+});
