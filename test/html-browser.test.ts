@@ -381,6 +381,10 @@ ${makeTarget('segv', tap)}
       expect(cells.sort()).toEqual(status.cells.map((c) => `${c.id}=${c.status}`).sort());
       expect((await page.innerText('a.cell[data-id="segv-aarch64-gcc"]')).trim()).toBe('❌ FAIL at tests (SIGSEGV)');
 
+      // Both segv cells crash the same way: one shared cause, its count said once.
+      const groups = (await page.innerText('#groups li')).replace(/\s+/g, ' ');
+      expect(groups).toMatch(/^2 cells, [^:]*: ❌ fail at tests crashed with SIGSEGV/);
+      expect(groups).not.toMatch(/cells.*cells/);
       const segv = status.cells.find((c) => c.id === 'segv-aarch64-gcc')!;
       await page.click('a.cell[data-id="segv-aarch64-gcc"]');
       const detail = page.locator('article.detail[data-id="segv-aarch64-gcc"]');

@@ -167,7 +167,9 @@ function renderGroups(results: RunResults, anchor: Map<CellResult, string>): str
       const a = c && anchor.get(c);
       return a ? `<a href="#${a}"><code>${h(id)}</code></a>` : `<code>${h(id)}</code>`;
     });
-    const what = g.description ? `, ${h(g.description)}` : '';
+    // Descriptions from the grouper already start with the count ("4 cells, every llvm cell..."): say it once.
+    const description = g.description.replace(/^\s*\d+ cells?\b[\s,:]*/, '');
+    const what = description ? `, ${h(description)}` : '';
     return (
       `<li><strong>${g.cells.length} cells</strong>${what}: ${STATUS_ICON[g.status] ?? ''} ${h(g.status)} at <code>${h(g.stage)}</code>` +
       `<pre>${h(g.example)}</pre>${cells.join(', ')}</li>`
@@ -242,7 +244,8 @@ export function smcChart(smc: SmcExtras): string {
     out.push(`<text class="label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${h(s.name)}</text>`);
     if (s.skipped || s.ratioToPlain === undefined) {
       const why = s.skipped ? `skipped${s.reason ? `: ${s.reason}` : ''}` : 'no data';
-      out.push(`<text class="skipped" x="${labelW + 4}" y="${y + rowH / 2 + 4}">${h(why)}</text>`);
+      // Right of the dashed `plain` line, so the two do not cross.
+      out.push(`<text class="skipped" x="${r1(x(1) + 6)}" y="${y + rowH / 2 + 4}">${h(why)}</text>`);
       return;
     }
     const r = s.ratioToPlain;
