@@ -14,6 +14,11 @@ struct cj_fixup {
     uint32_t line;
 };
 
+struct cj_opmap {
+    uint32_t off, line;
+    uint32_t id;
+};
+
 struct cj_builder {
     uint32_t flags;
     enum jit_err err;
@@ -21,8 +26,7 @@ struct cj_builder {
     size_t pos, cap, data_min, data_end;
     uint32_t line;
     uint32_t nops, ops_cap;
-    uint32_t *op_off, *op_line;
-    uint16_t *op_id;
+    struct cj_opmap *ops;  /* one entry per emitted op */
     int32_t *labels;       /* code offset, -1 = unbound */
     uint32_t *label_line;  /* first use, for errors */
     uint32_t nlabels, labels_cap;
@@ -67,9 +71,7 @@ void cj_builder_destroy(struct cj_builder *b)
     if (!b) return;
     free(b->code);
     free(b->data);
-    free(b->op_off);
-    free(b->op_line);
-    free(b->op_id);
+    free(b->ops);
     free(b->labels);
     free(b->label_line);
     free(b->fix);
@@ -80,7 +82,7 @@ void cj_builder_destroy(struct cj_builder *b)
 void cj_builder_reset(struct cj_builder *b)
 {
     if (!b) return;
-    if (b->data && b->data_end) memset(b->data, 0, b->data_end);
+    /* No need to clear data: every slot an op reads is written when it is emitted. */
     b->err = JIT_OK;
     b->pos = b->data_min = b->data_end = 0;
     b->line = 0;
@@ -118,9 +120,8 @@ enum jit_err cj_label_bind(struct cj_builder *b, int label)
     return JIT_OK;
 }
 
-static int cj_reserve(struct cj_builder *b, size_t need)
+static int cj_reserve_slow(struct cj_builder *b, size_t need)
 {
-    if (need + CJ_SLACK <= b->cap) return 1;
     size_t n = b->cap ? b->cap * 2 : 4096;
     while (n < need + CJ_SLACK) n *= 2;
     uint8_t *c = realloc(b->code, n);
@@ -134,9 +135,15 @@ static int cj_reserve(struct cj_builder *b, size_t need)
     return 1;
 }
 
-static enum jit_err cj_add_fix(struct cj_builder *b, uint32_t pos, int32_t label)
+static inline int cj_reserve(struct cj_builder *b, size_t need)
 {
-    if (!cj_grow((void **)&b->fix, &b->fix_cap, b->nfix + 1, sizeof *b->fix)) return cj_fail(b, JIT_ERR_NO_MEMORY);
+    return need + CJ_SLACK <= b->cap || cj_reserve_slow(b, need);
+}
+
+static inline enum jit_err cj_add_fix(struct cj_builder *b, uint32_t pos, int32_t label)
+{
+    if (__builtin_expect(b->nfix == b->fix_cap, 0) && !cj_grow((void **)&b->fix, &b->fix_cap, b->nfix + 1, sizeof *b->fix))
+        return cj_fail(b, JIT_ERR_NO_MEMORY);
     b->fix[b->nfix].pos = pos;
     b->fix[b->nfix].label = label;
     b->fix[b->nfix].line = b->line;
@@ -146,7 +153,7 @@ static enum jit_err cj_add_fix(struct cj_builder *b, uint32_t pos, int32_t label
 
 static inline void cj_put(uint8_t *p, cj_word v) { memcpy(p, &v, sizeof v); }
 
-static enum jit_err cj_emit_raw(struct cj_builder *b, int op, cj_word imm, int label)
+static inline __attribute__((always_inline)) enum jit_err cj_emit_raw(struct cj_builder *b, int op, cj_word imm, int label)
 {
     const struct cj_tmpl *t = &cj_tmpl[op];
     size_t pos = b->pos;
@@ -157,22 +164,17 @@ static enum jit_err cj_emit_raw(struct cj_builder *b, int op, cj_word imm, int l
     size_t end = pos + t->size;
     size_t dend = pos + 8u * t->nslots;
     if (!cj_reserve(b, (end > dend ? end : dend))) return cj_fail(b, JIT_ERR_NO_MEMORY);
-    if (b->nops == b->ops_cap) {
-        uint32_t c1 = b->ops_cap, c2 = b->ops_cap, c3 = b->ops_cap;
-        if (!cj_grow((void **)&b->op_off, &c1, b->nops + 1, sizeof *b->op_off) ||
-            !cj_grow((void **)&b->op_line, &c2, b->nops + 1, sizeof *b->op_line) ||
-            !cj_grow((void **)&b->op_id, &c3, b->nops + 1, sizeof *b->op_id))
-            return cj_fail(b, JIT_ERR_NO_MEMORY);
-        b->ops_cap = c1;
-    }
+    if (__builtin_expect(b->nops == b->ops_cap, 0) &&
+        !cj_grow((void **)&b->ops, &b->ops_cap, b->nops + 1, sizeof *b->ops))
+        return cj_fail(b, JIT_ERR_NO_MEMORY);
     if (pos > b->pos) cj_fill_nops(b->code + b->pos, pos - b->pos);
     uint8_t *dst = b->code + pos;
     if (t->size <= 32) memcpy(dst, t->bytes, 32); /* fixed size: inlined; slack covers it */
     else memcpy(dst, t->bytes, t->size);
-    uint32_t n = b->nops++;
-    b->op_off[n] = (uint32_t)pos;
-    b->op_line[n] = b->line;
-    b->op_id[n] = (uint16_t)op;
+    struct cj_opmap *m = &b->ops[b->nops++];
+    m->off = (uint32_t)pos;
+    m->line = b->line;
+    m->id = (uint32_t)op;
     if (t->nslots) {
         uint8_t *d = b->data + pos;
         if (t->flags & CJ_F_CALL) {
@@ -254,9 +256,11 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
         cj_program_free(p);
         return cj_fail(b, JIT_ERR_NO_MEMORY);
     }
-    memcpy(p->op_off, b->op_off, b->nops * sizeof *p->op_off);
-    memcpy(p->op_line, b->op_line, b->nops * sizeof *p->op_line);
-    memcpy(p->op_id, b->op_id, b->nops * sizeof *p->op_id);
+    for (uint32_t i = 0; i < b->nops; i++) {
+        p->op_off[i] = b->ops[i].off;
+        p->op_line[i] = b->ops[i].line;
+        p->op_id[i] = (uint16_t)b->ops[i].id;
+    }
     if (b->mem_init) {
         p->mem_init = malloc(CJ_MEM_WORDS * sizeof(cj_word));
         if (!p->mem_init) {

@@ -68,8 +68,10 @@
 #  define CJ_WIDE_REGS 1
 #  define CJ_FNATTR
 #  define CJ_DATA_ALIGN 8
-#  define CJ_NOP_SIZE 4
-#  define CJ_NOP_WORD 0x00000013u
+/* c.nop: with the C extension (rv64gc) ops are 2-byte multiples, so the
+ * padding before an aligned op can be 2 bytes. */
+#  define CJ_NOP_SIZE 2
+#  define CJ_NOP_WORD 0x0001u
 /* norelax: the linker must not turn auipc+addi into a gp-relative address. */
 #  define CJ_SELF_ASM(sym, out) \
     __asm__(".option push\n\t.option norelax\n\tlla %0, " sym "\n\t.option pop" : "=r"(out))
@@ -78,22 +80,25 @@
 #  if defined(__mips64)
 #    define CJ_ARCH_NAME "mips64"
 #    define CJ_WIDE_REGS 1
-#    define CJ__ADDIU "daddiu"
+#    define CJ__ADDU "daddu"
 #  else
 #    define CJ_ARCH_NAME "mips"
 #    define CJ_PAIR_REGS 1
-#    define CJ__ADDIU "addiu"
+#    define CJ__ADDU "addu"
 #  endif
 #  define CJ_FNATTR
 #  define CJ_DATA_ALIGN 8
 #  define CJ_NOP_SIZE 4
 #  define CJ_NOP_WORD 0x00000000u
-/* bal gives the PC in $ra; $ra is saved around it because the final op
- * returns through it to the C caller. */
-#  define CJ_SELF_ASM(sym, out) do { unsigned long cj__t;                          \
-    __asm__(".set push\n\t.set noreorder\n\tmove %1, $31\n\tbal 1f\n\tnop\n"      \
-            "1:\tmove %0, $31\n\tmove $31, %1\n\t" CJ__ADDIU " %0, %0, " sym "-1b\n\t.set pop" \
-            : "=&r"(out), "=&r"(cj__t)); } while (0)
+/* bal gives the PC in $ra (saved around it: the final op returns through
+ * it to the C caller). The distance from there to the op's start is stored
+ * as a data word that bal jumps over: clang's assembler rejects a symbol
+ * difference as an addiu immediate. */
+#  define CJ_SELF_ASM(sym, out) do { unsigned long cj__t, cj__o;                  \
+    __asm__(".set push\n\t.set noreorder\n\tmove %1, $31\n\tbal 2f\n\tnop\n"    \
+            "1:\t.word " sym "-1b\n2:\tlw %2, 0($31)\n\t" CJ__ADDU " %0, $31, %2\n"   \
+            "\tmove $31, %1\n\t.set pop"                                          \
+            : "=&r"(out), "=&r"(cj__t), "=&r"(cj__o)); } while (0)
 #  define CJ_UC_PC(uc) ((uintptr_t)(uc)->uc_mcontext.pc)
 #else
 #  error "copyjit: unsupported architecture (add it to cj_arch.h)"

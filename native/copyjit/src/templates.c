@@ -175,6 +175,9 @@ void cj_fill_nops(uint8_t *dst, size_t n)
 {
 #if CJ_NOP_SIZE == 1
     memset(dst, (int)CJ_NOP_WORD, n);
+#elif CJ_NOP_SIZE == 2
+    uint16_t w = CJ_NOP_WORD;
+    for (size_t k = 0; k + 2 <= n; k += 2) memcpy(dst + k, &w, 2);
 #else
     uint32_t w = CJ_NOP_WORD;
     for (size_t k = 0; k + 4 <= n; k += 4) memcpy(dst + k, &w, 4);
