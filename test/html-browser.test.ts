@@ -323,6 +323,12 @@ describe('index.html of a fixture run, in headless Chromium', () => {
       expect(png.subarray(1, 4).toString()).toBe('PNG');
       expect(png.readUInt32BE(16)).toBe(1280); // IHDR width
       expect(png.readUInt32BE(20)).toBeGreaterThan(1500); // full page: taller than the viewport
+      // The dark scheme too: the page follows the reader's preference.
+      await o.page.emulateMedia({ colorScheme: 'dark' });
+      expect(await o.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(13, 17, 23)');
+      // Links stay readable on the dark background (not the default dark blue).
+      expect(await o.page.$eval('#cell-mips-gcc dd a', (a) => getComputedStyle(a).color)).toBe('rgb(68, 147, 248)');
+      await o.page.screenshot({ path: artifact('html-report-dark.png'), fullPage: true });
       expect(o.problems).toEqual([]);
     } finally {
       await o.close();

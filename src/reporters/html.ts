@@ -338,10 +338,11 @@ function renderCharts(results: RunResults): string {
 const CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#667;--line:#d5d9de;--card:#f6f8fa;
 --pass:#dafbe1;--fail:#ffd7d5;--xfail:#fff1c2;--xpass:#ffd8b5;--timeout:#e8dcff;--error:#ffd7ef;--skip:#eceff2;--flaky:#d6ecff;
---better:#2da44e;--worse:#cf222e;--same:#8c959f}
+--better:#2da44e;--worse:#cf222e;--same:#8c959f;--link:#0969da;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--card:#161b22;
---pass:#12361f;--fail:#4a1515;--xfail:#3d3212;--xpass:#4a2a10;--timeout:#2c2150;--error:#4a1538;--skip:#22272e;--flaky:#102a45}}
+--pass:#12361f;--fail:#4a1515;--xfail:#3d3212;--xpass:#4a2a10;--timeout:#2c2150;--error:#4a1538;--skip:#22272e;--flaky:#102a45;--link:#4493f8}}
 *{box-sizing:border-box}
+a{color:var(--link)}
 html{background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
 body{margin:0 auto;padding:16px 24px 48px;max-width:1200px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:0 0 8px}h4{margin:14px 0 4px;font-size:13px}
