@@ -96,6 +96,8 @@ function fixture(): RunResults {
   r.extras = results().extras;
   // arm-gcc has been failing for four runs: its streak shows in the grid.
   r.history!.cells['arm-gcc'] = { streak: 4, since: '2026-11-18T04:50:00.000Z', flips: 0, window: 3 };
+  // An excerpt on a passing stage (an earlier attempt's, say) is not shown: only failures get one.
+  r.cells.find((c) => c.id === 'x86_64-gcc')!.stages.find((s) => s.name === 'core-tests')!.excerpt = 'ok 1 - alloc_free';
   return r;
 }
 
@@ -246,7 +248,7 @@ describe('index.html of a fixture run, in headless Chromium', () => {
       expect(arm).toContain('4 runs in this state, since 2026-11-18 04:50:00 UTC');
       expect(await page.locator('#cell-arm-gcc pre.excerpt').innerText()).toContain('qemu: uncaught target signal 11 (Segmentation fault)');
       expect((await stageRows(page, 'cell-arm-gcc'))[3]!.slice(0, 5)).toEqual(['core-tests', 'test', '❌ fail', formatDuration(2450), 'SIGSEGV']);
-      // A passing cell has no excerpt.
+      // A passing stage shows no excerpt, even when the results have one.
       await page.click('a.cell[data-id="x86_64-gcc"]');
       await page.waitForSelector('#cell-x86_64-gcc', { state: 'visible' });
       expect(await page.locator('#cell-x86_64-gcc pre.excerpt').count()).toBe(0);
