@@ -54,6 +54,11 @@ int tap_check(int cond, const char *expr, const char *file, int line, const char
     return 0;
 }
 
+int tap_check_eq(long long got, long long want, const char *expr, const char *file, int line)
+{
+    return tap_check(got == want, expr, file, line, "got %lld, want %lld", got, want);
+}
+
 void tap_skip(const char *fmt, ...)
 {
     va_list ap;

@@ -52,9 +52,9 @@ int tap_case_failures(void);
 
 #define TAP_CHECK(cond) tap_check(!!(cond), #cond, __FILE__, __LINE__, NULL)
 #define TAP_CHECKF(cond, ...) tap_check(!!(cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
-#define TAP_CHECK_EQ(a, b)                                                     \
-    tap_check((long long)(a) == (long long)(b), #a " == " #b, __FILE__, __LINE__, \
-              "got %lld, want %lld", (long long)(a), (long long)(b))
+/* Evaluates each argument once (a function call, not a repeated expression). */
+int tap_check_eq(long long got, long long want, const char *expr, const char *file, int line);
+#define TAP_CHECK_EQ(a, b) tap_check_eq((long long)(a), (long long)(b), #a " == " #b, __FILE__, __LINE__)
 
 #ifdef __cplusplus
 }
