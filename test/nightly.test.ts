@@ -160,8 +160,8 @@ describe('root-cause groups', () => {
     expect(groups).toHaveLength(2);
     const tmpl = groups.find((g) => g.stage === 'template-check')!;
     expect(tmpl.cells).toEqual(['native-i686-llvm', 'native-arm-llvm']);
-    expect(tmpl.description).toBe('2 cells, every llvm cell on 32-bit targets');
-    expect(groups.find((g) => g.stage === 'build')!.description).toBe('2 cells, every toolchain on riscv64');
+    expect(tmpl.description).toBe('every llvm cell on 32-bit targets');
+    expect(groups.find((g) => g.stage === 'build')!.description).toBe('every toolchain on riscv64');
     expect(normaliseError('/a/b/c.c:1:2: error: x in mips-linux-gnu', cells[6]!)).toBe('c.c:N:N: error: x in <triple>');
   });
 });

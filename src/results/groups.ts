@@ -29,24 +29,23 @@ function describe(cells: readonly CellResult[], all: readonly CellResult[]): str
   const considered = all.filter((c) => !c.excluded);
   const toolchains = [...new Set(cells.map((c) => c.toolchain))];
   const arches = [...new Set(cells.map((c) => c.arch))];
-  const n = `${cells.length} cells`;
   if (toolchains.length === 1) {
     const t = toolchains[0]!;
     const ofToolchain = considered.filter((c) => c.toolchain === t);
-    if (ofToolchain.length === cells.length) return `${n}, every ${t} cell`;
+    if (ofToolchain.length === cells.length) return `every ${t} cell`;
     for (const bits of [32, 64] as const) {
       const sized = ofToolchain.filter((c) => tripleBits(c.arch) === bits);
-      if (sized.length === cells.length && arches.every((a) => tripleBits(a) === bits)) return `${n}, every ${t} cell on ${bits}-bit targets`;
+      if (sized.length === cells.length && arches.every((a) => tripleBits(a) === bits)) return `every ${t} cell on ${bits}-bit targets`;
     }
-    return `${n}, ${t} on ${arches.join(', ')}`;
+    return `${t} on ${arches.join(', ')}`;
   }
   if (arches.length === 1) {
     const a = arches[0]!;
-    if (considered.filter((c) => c.arch === a).length === cells.length) return `${n}, every toolchain on ${a}`;
-    return `${n}, ${a} with ${toolchains.join(', ')}`;
+    if (considered.filter((c) => c.arch === a).length === cells.length) return `every toolchain on ${a}`;
+    return `${a} with ${toolchains.join(', ')}`;
   }
-  if (considered.length === cells.length) return `${n}, every cell`;
-  return `${n}: ${cells.map((c) => `${c.arch}/${c.toolchain}`).join(', ')}`;
+  if (considered.length === cells.length) return 'every cell';
+  return cells.map((c) => `${c.arch}/${c.toolchain}`).join(', ');
 }
 
 export function groupRootCauses(cells: readonly CellResult[]): RootCauseGroup[] {

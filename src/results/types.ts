@@ -109,7 +109,7 @@ export interface RootCauseGroup {
   /** One representative first error, as printed. */
   example: string;
   cells: string[];
-  /** What the cells have in common ("every llvm cell on 32-bit targets"), when something. */
+  /** What the cells have in common ("every llvm cell on 32-bit targets"); reports prefix the count. */
   description: string;
 }
 
