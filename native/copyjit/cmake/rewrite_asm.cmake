@@ -5,7 +5,8 @@
 # PC-relative with the same delay slot: rewrite every direct j into b.
 file(READ "${IN}" text)
 if(ARCH MATCHES "^mips")
-  string(REGEX REPLACE "\n([ \t]+)j([ \t]+)([A-Za-z_.])" "\n\\1b\\2\\3" text "${text}")
+  # Symbols, and LLVM's local labels ($BB0_1, $tmp0); not registers (j $31).
+  string(REGEX REPLACE "\n([ \t]+)j([ \t]+)([A-Za-z_.]|\\$BB|\\$tmp)" "\n\\1b\\2\\3" text "${text}")
 endif()
 file(WRITE "${OUT}.tmp" "${text}")
 file(RENAME "${OUT}.tmp" "${OUT}")

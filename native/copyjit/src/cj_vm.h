@@ -31,8 +31,6 @@ struct cj_vm {
     size_t trace_n, trace_cap;
     uintptr_t marks[8];            /* spmark: native stack addresses */
     size_t nmarks;
-    cj_word (*udiv)(cj_word, cj_word); /* 32-bit arches: no libgcc call in templates */
-    cj_word (*urem)(cj_word, cj_word);
     void *fail[8];                 /* cj_fn per status: error exits in C */
 };
 

@@ -53,8 +53,6 @@ CJ_DEF_FAIL(cj_exit_underflow, CJ_STATUS_STACK_UNDERFLOW)
 CJ_DEF_FAIL(cj_exit_calls, CJ_STATUS_CALL_OVERFLOW)
 CJ_DEF_FAIL(cj_exit_steps, CJ_STATUS_STEP_LIMIT)
 
-static cj_word cj_udiv(cj_word a, cj_word b) { return a / b; }
-static cj_word cj_urem(cj_word a, cj_word b) { return a % b; }
 
 /* ---- fault capture ---- */
 struct cj_active {
@@ -175,8 +173,6 @@ enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r)
     vm.out_cap = r->out ? r->out_cap : 0;
     vm.trace = r->trace;
     vm.trace_cap = r->trace ? r->trace_cap : 0;
-    vm.udiv = cj_udiv;
-    vm.urem = cj_urem;
     vm.fail[CJ_STATUS_HALT] = (void *)cj_exit_halt;
     vm.fail[CJ_STATUS_STACK_OVERFLOW] = (void *)cj_exit_overflow;
     vm.fail[CJ_STATUS_STACK_UNDERFLOW] = (void *)cj_exit_underflow;

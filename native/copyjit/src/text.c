@@ -77,7 +77,8 @@ static int cj_int(const char *t, cj_word *out)
         for (; *t; t++) {
             if (*t < '0' || *t > '9') return 0;
             cj_word d = (cj_word)(*t - '0');
-            if (v > (UINT64_MAX - d) / 10) return 0;
+            /* No 64-bit division: it is a libgcc call on 32-bit targets. */
+            if (v > 1844674407370955161ull || (v == 1844674407370955161ull && d > 5)) return 0;
             v = v * 10 + d;
         }
     }
