@@ -1,25 +1,12 @@
 // Optional sections of a RunResults that the history and grouping code fills in
 // (`history`, `groups`, `cells[].excluded`). Read structurally and defensively, like
 // extras: a results file without them (or from an older tool) renders as before.
-import type { CellResult, CellStatus, RunResults } from '../results/types.js';
+import type { CellHistory, CellResult, CellStatus, RootCauseGroup, RunResults } from '../results/types.js';
 
-export interface CellHistoryView {
-  streak: number;
-  since: string;
-  previous?: CellStatus;
-  change?: 'new-failure' | 'fixed';
-  flips: number;
-  window: number;
-}
-
-export interface RootCauseView {
-  stage: string;
-  status: CellStatus;
-  signature: string;
-  example: string;
-  cells: string[];
-  description: string;
-}
+// The views are the record's own types; reading stays defensive because a
+// results file from an older tool may lack or mangle them.
+export type CellHistoryView = CellHistory;
+export type RootCauseView = RootCauseGroup;
 
 export interface RunHistoryView {
   runs: number;
