@@ -60,7 +60,8 @@ struct cj_op_info {
 };
 
 /* Load and check every template (once; later calls return the first result).
- * JIT_ERR_UNSUPPORTED if any template failed: cj_op_get tells which. */
+ * JIT_ERR_UNSUPPORTED if any template failed: cj_op_get tells which, and
+ * cj_emit refuses those ops with JIT_ERR_UNSUPPORTED (the others work). */
 enum jit_err cj_init(void);
 int cj_op_count(void);
 enum jit_err cj_op_get(int op, struct cj_op_info *out);

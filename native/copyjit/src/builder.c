@@ -57,8 +57,9 @@ enum jit_err cj_builder_create(const struct cj_builder_params *params, struct cj
 {
     if (!out) return JIT_ERR_INVALID_ARG;
     *out = NULL;
-    enum jit_err e = cj_init();
-    if (e) return e;
+    /* A failed template is refused when emitted (cj_op_get says why); the
+     * others stay usable, so one bad op does not hide every other result. */
+    cj_init();
     struct cj_builder *b = calloc(1, sizeof *b);
     if (!b) return JIT_ERR_NO_MEMORY;
     b->flags = params ? params->flags : 0;
@@ -200,6 +201,8 @@ enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label)
     if (!b) return JIT_ERR_INVALID_ARG;
     if (b->err) return b->err;
     if (op < 0 || op >= CJ_NUM_OPS) return cj_fail(b, JIT_ERR_INVALID_ARG);
+    if (__builtin_expect(!cj_tmpl[op].ok, 0)) return cj_fail(b, JIT_ERR_UNSUPPORTED);
+    if ((b->flags & CJ_BUILD_TRACE) && __builtin_expect(!cj_tmpl[CJ_OP_trace].ok, 0)) return cj_fail(b, JIT_ERR_UNSUPPORTED);
     if ((b->flags & CJ_BUILD_TRACE) && op != CJ_OP_trace && op != CJ_OP_empty) {
         enum jit_err e = cj_emit_raw(b, CJ_OP_trace, b->line, -1);
         if (e) return e;

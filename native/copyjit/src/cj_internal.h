@@ -21,6 +21,7 @@ struct cj_tmpl {
     uint16_t size;        /* bytes to copy */
     uint8_t nslots;
     uint8_t flags;
+    uint8_t ok;           /* passed the static check; others cannot be emitted */
 };
 
 extern struct cj_tmpl cj_tmpl[CJ_NUM_OPS];

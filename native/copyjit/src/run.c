@@ -151,7 +151,7 @@ enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r)
     static cj_word stack[CJ_STACK_WORDS];
     static cj_word cstack[CJ_CALL_DEPTH];
     static cj_word own_mem[CJ_MEM_WORDS];
-    cj_word *mem = r->mem ? r->mem : own_mem;
+    cj_word *volatile mem = r->mem ? r->mem : own_mem; /* read after siglongjmp */
     if (!r->mem) {
         if (p->mem_init) memcpy(mem, p->mem_init, sizeof own_mem);
         else memset(mem, 0, sizeof own_mem);

@@ -115,6 +115,7 @@ static void cj_check_one(int i, const uint8_t *ea, size_t esz, const uint8_t *eb
         return;
     }
     inf->ok = 1;
+    cj_tmpl[i].ok = 1;
 }
 
 enum jit_err cj_init(void)
@@ -131,6 +132,7 @@ enum jit_err cj_init(void)
     /* The empty op must reduce to nothing, or the reference is wrong. */
     if (!cj_info[CJ_OP_empty].stripped || cj_info[CJ_OP_empty].size != 0) {
         cj_info[CJ_OP_empty].ok = 0;
+        cj_tmpl[CJ_OP_empty].ok = 0;
         snprintf(cj_info[CJ_OP_empty].why, sizeof cj_info[CJ_OP_empty].why,
                  "the empty op is not just a jump (%u bytes left)", cj_info[CJ_OP_empty].size);
         res = JIT_ERR_UNSUPPORTED;
