@@ -1,11 +1,13 @@
 // copyjit reference side: the text parser (same grammar and errors as
 // native/copyjit/src/text.c), the interpreter against the native corpus's
 // expected output, the generator's determinism and the batch format.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { formatBatch, makeBatch, programSeed } from '../src/copyjit/batch.js';
+import { main } from '../src/copyjit/cli.js';
 import { generateProgram } from '../src/copyjit/gen.js';
 import { HASH_INIT, hashWords } from '../src/copyjit/hash.js';
 import { formatOutput, run } from '../src/copyjit/interp.js';
@@ -134,5 +136,25 @@ describe('copyjit generator and batch', () => {
       expect(text).toContain(`expect ${p.result.status} ${p.result.regs.a} `);
     });
     expect(formatBatch(makeBatch(12, 7))).toBe(text);
+  });
+});
+
+describe('copyjit reference CLI', () => {
+  it('writes a batch file and reports usage errors with exit code 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cj-'));
+    try {
+      const out = join(dir, 'sub', 'fuzz.cjt');
+      expect(main(['batch', '--out', out, '--count', '4', '--seed', '9'])).toBe(0);
+      const text = readFileSync(out, 'utf8');
+      expect(text).toBe(formatBatch(makeBatch(4, 9)));
+      expect(readdirSync(join(dir, 'sub'))).toEqual(['fuzz.cjt']); // no temp file left
+      expect(main(['batch'])).toBe(2);
+      expect(main(['batch', '--out', out, '--count', 'x'])).toBe(2);
+      expect(main(['nope'])).toBe(2);
+      expect(main(['run', join(CORPUS, 'gcd.cj')])).toBe(0);
+      expect(main(['run', join(CORPUS, 'underflow_status.cj')])).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
