@@ -35,6 +35,13 @@ describe('TAP', () => {
     expect(tapFailureLine(parseTap('hello\n'))).toBe('no TAP test lines in the output');
     expect(parseTap('1..2\nok 1\nok 2\n').ok).toBe(true);
   });
+
+  it('keeps a # comment that is not a directive in the description', () => {
+    const tap = parseTap('1..2\nok 1 - spmark size=58 whole # tail jump kept\nok 2 - b # skip no AVX\n');
+    expect(tap.ok).toBe(true);
+    expect(tap.tests.map((t) => t.name)).toEqual(['spmark size=58 whole # tail jump kept', 'b']);
+    expect(tap.tests[1]!.skipped).toBe(true);
+  });
 });
 
 describe('first error line', () => {

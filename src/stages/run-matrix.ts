@@ -4,6 +4,7 @@
 // did not run are reported as such and the record is marked incomplete.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import type { Cell, Selection } from '../matrix/cells.js';
 import { expandMatrix, selectCells } from '../matrix/cells.js';
@@ -27,6 +28,9 @@ import { clip, firstErrorLine, lastLine } from './first-error.js';
 import { collectExtras } from '../results/bench-extras.js';
 
 export const TOOL_VERSION = '0.1.0';
+
+/** Content hash of the orchestrator's own stage code (this directory of the build). */
+const ORCHESTRATOR_HASH = new SourceHasher(dirname(fileURLToPath(import.meta.url))).hash(['.']);
 
 export interface MatrixRunInput {
   config: MatrixConfig;
@@ -196,6 +200,8 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
   const inputs = cell.target.inputs.length ? cell.target.inputs : [cell.target.source];
   return hashJson({
     tool: TOOL_VERSION,
+    // How results are classified is part of the result: a fixed classifier reruns cells.
+    classifier: ORCHESTRATOR_HASH,
     arch: withoutLocations(cell.arch),
     toolchain: withoutLocations(cell.toolchain),
     target: withoutLocations(cell.target),

@@ -10,7 +10,9 @@ export interface TapSummary {
   ok: boolean;
 }
 
-const TEST_LINE = /^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(SKIP|TODO)\S*\s*(.*))?$/i;
+// A `#` starts a directive only when SKIP or TODO follows; any other `#` text
+// stays part of the description.
+const TEST_LINE = /^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*?)\s*(?:#\s*(SKIP|TODO)\S*\s*(.*))?$/i;
 
 export function parseTap(text: string): TapSummary {
   const tests: TestCaseResult[] = [];
