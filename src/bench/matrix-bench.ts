@@ -2,12 +2,14 @@
 // matrix. Prints cold wall time, the children's CPU time, efficiency
 // (children's CPU / (cores x wall)), the orchestrator's own CPU time, and the
 // warm (nothing changed) wall time. Numbers, not a pass/fail test.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { loadMatrixFileWithHash } from '../matrix/config.js';
-import { defaultCacheDir, runMatrix } from '../stages/run-matrix.js';
+import { runMatrix } from '../stages/run-matrix.js';
 import type { RunOptions } from '../stages/context.js';
 
 /** CPU seconds of reaped children (cutime + cstime) from /proc/self/stat. */
@@ -27,7 +29,6 @@ async function main(): Promise<void> {
   const options: RunOptions = { jobs: cores, retries: 0, timeout: config.defaults.timeout, cache: true, verbose: false, buildParallel: cores };
   const cacheDir = join(os.tmpdir(), `matrix-bench-${process.pid}`);
   rmSync(cacheDir, { recursive: true, force: true });
-  void defaultCacheDir;
 
   const selfBefore = process.cpuUsage();
   const childBefore = childCpuSeconds();
@@ -40,7 +41,16 @@ async function main(): Promise<void> {
 
   const t1 = performance.now();
   const warm = await runMatrix({ config, matrixHash: hash, selection: {}, options, cacheDir });
-  const warmWall = (performance.now() - t1) / 1000;
+  const warmInProcess = (performance.now() - t1) / 1000;
+  // What a user waits for: the real CLI, process start and report writing included.
+  const outDir = join(cacheDir, 'reports');
+  const t2 = performance.now();
+  const cli = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/matrix.js', import.meta.url)), 'run', '--config', file, '--out', outDir], {
+    env: { ...process.env, MATRIX_CACHE_DIR: cacheDir, CI: 'true' },
+    encoding: 'utf8',
+  });
+  const warmWall = (performance.now() - t2) / 1000;
+  if (cli.status !== 0) process.stderr.write(`warm CLI run exited ${cli.status}:\n${cli.stdout}${cli.stderr}\n`);
   rmSync(cacheDir, { recursive: true, force: true });
 
   const efficiency = childCpu / (cores * coldWall);
@@ -52,11 +62,12 @@ async function main(): Promise<void> {
     ['children CPU time', `${childCpu.toFixed(1)} s`, 'compilers, cmake, qemu, tests'],
     ['efficiency', `${(efficiency * 100).toFixed(1)} %`, 'children CPU / (cores x wall); target >= 85 %'],
     ['orchestrator CPU', `${selfCpu.toFixed(2)} s`, `${(selfShare * 100).toFixed(2)} % of all CPU; target < 5 %`],
-    ['warm wall time', `${warmWall.toFixed(2)} s`, `${warm.cells.filter((c) => c.cached).length}/${warm.cells.length} cells cached; target < 2 s`],
+    ['warm, in process', `${warmInProcess.toFixed(2)} s`, `${warm.cells.filter((c) => c.cached).length}/${warm.cells.length} cells cached`],
+    ['warm wall time', `${warmWall.toFixed(2)} s`, '`matrix run` CLI, nothing changed, reports written; target < 2 s'],
   ];
   for (const [name, value, note] of rows) process.stdout.write(`${name.padEnd(20)} ${value.padStart(10)}  ${note}\n`);
   if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ cores, coldWall, childCpu, efficiency, selfCpu, selfShare, warmWall, cells: cold.cells.length })}\n`);
+    process.stdout.write(`${JSON.stringify({ cores, coldWall, childCpu, efficiency, selfCpu, selfShare, warmInProcess, warmWall, cells: cold.cells.length })}\n`);
   }
 }
 

@@ -47,8 +47,10 @@ export interface MatrixRunInput {
   hostCpu?: Record<string, unknown>;
 }
 
+/** `.matrix-cache` beside matrix.yaml, or $MATRIX_CACHE_DIR (e.g. a CI cache path). */
 export function defaultCacheDir(config: MatrixConfig): string {
-  return join(config.root, '.matrix-cache');
+  const override = process.env.MATRIX_CACHE_DIR;
+  return override ? resolve(override) : join(config.root, '.matrix-cache');
 }
 
 export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
