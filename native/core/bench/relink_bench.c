@@ -34,25 +34,34 @@ __attribute__((noinline)) static unsigned run_entry(int_fn f, int n)
     return s;
 }
 
-/* Best of `trials` runs of at least `secs` of thread CPU time each, in
- * Mcalls/s: on a shared host, the best run is the least disturbed one. */
-static double measure(struct jit_fn *fn, double secs, int trials)
+/* One timed run of at least `secs` of thread CPU time, in Mcalls/s. */
+static double trial(struct jit_fn *fn, double secs)
 {
     void **slot = jit_fn_slot(fn);
     int_fn f = as_fn(jit_fn_entry(fn));
-    double best = 0;
+    double t0 = cpu_sec(), el;
+    long calls = 0;
+    do {
+        sink += slot ? run_slot(slot, BATCH) : run_entry(f, BATCH);
+        calls += BATCH;
+    } while ((el = cpu_sec() - t0) < secs);
+    return (double)calls / el / 1e6;
+}
+
+/* Paired measurement: trials of `fn` alternate with trials of `ref`, a function
+ * of the same mode that is never replaced, and the best of each is kept. On a
+ * shared VM the host's noise moves both alike, so fn/ref is stable where the
+ * raw rate swings by +-25% between runs. */
+static void measure(struct jit_fn *fn, struct jit_fn *ref, double secs, int trials, double *rate, double *ref_rate)
+{
+    *rate = *ref_rate = 0;
     for (int t = 0; t < trials; t++) {
-        double t0 = cpu_sec(), el;
-        long calls = 0;
-        do {
-            sink += slot ? run_slot(slot, BATCH) : run_entry(f, BATCH);
-            calls += BATCH;
-        } while ((el = cpu_sec() - t0) < secs);
-        double r = (double)calls / el / 1e6;
-        if (r > best)
-            best = r;
+        double r = trial(fn, secs), q = trial(ref, secs);
+        if (r > *rate)
+            *rate = r;
+        if (q > *ref_rate)
+            *ref_rate = q;
     }
-    return best;
 }
 
 static void *emit(struct jit_execmem *m, int k)
@@ -64,6 +73,15 @@ static void *emit(struct jit_execmem *m, int k)
         jit_execmem_alloc(m, len, 0, &c) != JIT_OK || jit_execmem_write(m, c.rx, buf, len) != JIT_OK)
         return NULL;
     return c.rx;
+}
+
+/* Rate after `pi` points as a percentage of the initial rate, each taken
+ * relative to the reference measured beside it. */
+static double percent(const double *rate, const double *ref, size_t pi)
+{
+    if (rate[0] <= 0 || ref[0] <= 0 || ref[pi] <= 0)
+        return 0;
+    return 100.0 * (rate[pi] / ref[pi]) / (rate[0] / ref[0]);
 }
 
 int main(int argc, char **argv)
@@ -84,21 +102,24 @@ int main(int argc, char **argv)
     double secs = quick ? 0.01 : 0.04;
     int trials = quick ? 2 : 9;
     static const enum jit_fn_mode modes[] = {JIT_FN_SLOT, JIT_FN_BRANCH, JIT_FN_CHAIN};
-    double rate[3][NPOINTS];
+    double rate[3][NPOINTS], ref_rate[3][NPOINTS];
     int ok[3] = {0, 0, 0};
     for (int mi = 0; mi < 3; mi++) {
         struct jit_execmem_params p = {.mode = mem_mode};
         struct jit_execmem *m;
-        struct jit_fn *fn;
+        struct jit_fn *fn, *ref = NULL;
         enum jit_err e = jit_execmem_create(&p, &m);
         if (e == JIT_OK)
             e = jit_fn_create(m, modes[mi], emit(m, 0), &fn);
+        if (e == JIT_OK)
+            e = jit_fn_create(m, modes[mi], emit(m, 0), &ref);
         if (e != JIT_OK) {
             fprintf(stderr, "relink_bench: %s: %s\n", jit_fn_mode_name(modes[mi]), jit_err_str(e));
             continue;
         }
         int done = 0;
-        measure(fn, secs, 2); /* warm-up: caches, predictors, clock ramp */
+        double w1, w2;
+        measure(fn, ref, secs, 2, &w1, &w2); /* warm-up: caches, predictors, clock ramp */
         for (size_t pi = 0; pi < NPOINTS && e == JIT_OK; pi++) {
             while (done < points[pi] && e == JIT_OK) {
                 void *old = NULL, *code = emit(m, ++done);
@@ -111,12 +132,15 @@ int main(int argc, char **argv)
                         jit_fn_mode_name(modes[mi]));
                 return 1;
             }
-            rate[mi][pi] = e == JIT_OK ? measure(fn, secs, trials) : 0;
+            rate[mi][pi] = ref_rate[mi][pi] = 0;
+            if (e == JIT_OK)
+                measure(fn, ref, secs, trials, &rate[mi][pi], &ref_rate[mi][pi]);
         }
         if (e != JIT_OK)
             fprintf(stderr, "relink_bench: %s: %s\n", jit_fn_mode_name(modes[mi]), jit_err_str(e));
         ok[mi] = e == JIT_OK;
         jit_fn_destroy(fn);
+        jit_fn_destroy(ref);
         jit_execmem_destroy(m);
     }
 
@@ -127,21 +151,23 @@ int main(int argc, char **argv)
             printf("%s{\"mode\":\"%s\",\"ok\":%s,\"points\":[", mi ? "," : "",
                    jit_fn_mode_name(modes[mi]), ok[mi] ? "true" : "false");
             for (size_t pi = 0; pi < NPOINTS; pi++)
-                printf("%s{\"replacements\":%d,\"mcalls_per_sec\":%.3f,\"percent_of_initial\":%.3f}",
-                       pi ? "," : "", points[pi], rate[mi][pi],
-                       rate[mi][0] > 0 ? 100.0 * rate[mi][pi] / rate[mi][0] : 0.0);
+                printf("%s{\"replacements\":%d,\"mcalls_per_sec\":%.3f,\"reference_mcalls_per_sec\":%.3f,"
+                       "\"percent_of_initial\":%.3f}",
+                       pi ? "," : "", points[pi], rate[mi][pi], ref_rate[mi][pi],
+                       percent(rate[mi], ref_rate[mi], pi));
             printf("]}");
         }
         printf("]}\n");
     } else {
-        printf("relink_bench: %s, %s memory%s (best of %d x %.2f s CPU time per point)\n", jit_arch()->name,
-               jit_execmem_mode_name(mem_mode), quick ? ", quick" : "", trials, secs);
+        printf("relink_bench: %s, %s memory%s (best of %d x %.2f s CPU time per point, paired with\n"
+               "an unreplaced reference function; %% of initial = (rate/reference) / (initial rate/reference))\n",
+               jit_arch()->name, jit_execmem_mode_name(mem_mode), quick ? ", quick" : "", trials, secs);
         for (int mi = 0; mi < 3; mi++) {
             printf("\n%s%s\n", jit_fn_mode_name(modes[mi]), ok[mi] ? "" : " (FAILED)");
             for (size_t pi = 0; pi < NPOINTS; pi++) {
                 printf("After %3d replacements: %9.3f Mcalls/sec", points[pi], rate[mi][pi]);
                 if (pi)
-                    printf(" (%8.3f%% of initial)", 100.0 * rate[mi][pi] / rate[mi][0]);
+                    printf(" (%8.3f%% of initial)", percent(rate[mi], ref_rate[mi], pi));
                 printf("\n");
             }
         }
