@@ -36,6 +36,11 @@ describe('TAP', () => {
     expect(parseTap('1..2\nok 1\nok 2\n').ok).toBe(true);
   });
 
+  it('names every failing test, not just the first', () => {
+    const lines = ['1..8', ...Array.from({ length: 8 }, (_, i) => `not ok ${i + 1} - op${i} size=4 no tail jump`)];
+    expect(tapFailureLine(parseTap(lines.join('\n')))).toBe('not ok - op0 size=4 no tail jump (+7 more not ok: op1, op2, op3, op4, op5, …)');
+  });
+
   it('keeps a # comment that is not a directive in the description', () => {
     const tap = parseTap('1..2\nok 1 - spmark size=58 whole # tail jump kept\nok 2 - b # skip no AVX\n');
     expect(tap.ok).toBe(true);

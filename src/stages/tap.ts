@@ -73,8 +73,16 @@ function unquoteYaml(value: string): string {
 
 /** One line that says why a TAP run is not ok. */
 export function tapFailureLine(summary: TapSummary): string | undefined {
-  const failed = summary.tests.find((t) => !t.ok && !t.todo);
-  if (failed) return `not ok - ${failed.name}${failed.message ? `: ${failed.message}` : ''}`;
+  const failing = summary.tests.filter((t) => !t.ok && !t.todo);
+  const failed = failing[0];
+  if (failed) {
+    // Name the others too: "every op fails" and "one op fails" are different causes.
+    const others = failing.slice(1);
+    const more = others.length
+      ? ` (+${others.length} more not ok: ${others.slice(0, 5).map((t) => t.name.split(' ')[0]).join(', ')}${others.length > 5 ? ', …' : ''})`
+      : '';
+    return `not ok - ${failed.name}${failed.message ? `: ${failed.message}` : ''}${more}`;
+  }
   if (summary.bailOut) return `Bail out! ${summary.bailOut}`;
   if (summary.planned !== undefined && summary.tests.length < summary.planned) {
     const last = summary.tests[summary.tests.length - 1];
