@@ -2,6 +2,17 @@
 #include <string.h>
 
 #include "jit/config_cpu.h"
+#include "jit/arch.h"
+
+/* Shared by the fixed-width arch files: copy n instruction words out. */
+__attribute__((unused)) static enum jit_err put(void *buf, size_t cap, const uint32_t *w, size_t n, size_t *len)
+{
+    if (!buf || !len || cap < n * 4)
+        return JIT_ERR_INVALID_ARG;
+    memcpy(buf, w, n * 4);
+    *len = n * 4;
+    return JIT_OK;
+}
 
 #if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_X86_32)
 #include "../arch/x86/x86.c"
@@ -15,6 +26,37 @@
 #include "../arch/mips/mips.c"
 #else
 #error "no arch file for this JIT_ARCH_*"
+#endif
+
+#if defined(ARCH_ONE_WORD_BRANCH)
+/* Arches whose direct branch is one aligned 32-bit word (aarch64 b, arm b,
+ * riscv jal): one aligned store retargets it atomically, and these are
+ * instructions the architectures allow to be modified concurrently. */
+enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len)
+{
+    uint32_t w;
+    if (!buf || !len)
+        return JIT_ERR_INVALID_ARG;
+    if (!branch_word(at, target, &w))
+        return JIT_ERR_OUT_OF_RANGE;
+    return put(buf, cap, &w, 1, len);
+}
+
+enum jit_err jit_arch_patch_branch(void *rw, uintptr_t at, uintptr_t target)
+{
+    uint32_t w;
+    if ((at & 3u) != 0)
+        return JIT_ERR_INVALID_ARG;
+    if (!branch_word(at, target, &w))
+        return JIT_ERR_OUT_OF_RANGE;
+    __atomic_store_n((uint32_t *)rw, w, __ATOMIC_SEQ_CST);
+    return JIT_OK;
+}
+
+enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
+{
+    return jit_arch_patch_branch(rw, at, target);
+}
 #endif
 
 /* Shared helpers built on the arch file's facts. */

@@ -1,6 +1,8 @@
 /* aarch64.c: A64 encoders and i-cache maintenance by hand:
  * dc cvau (through rw) / dsb ish / ic ivau (through rx) / dsb ish / isb,
  * line sizes from CTR_EL0. */
+/* One-word direct branches: arch.c builds jit_emit_branch and the patchers on branch_word(). */
+#define ARCH_ONE_WORD_BRANCH 1
 #include <signal.h>
 #include <string.h>
 
@@ -48,15 +50,6 @@ const char *jit_arch_icache_method(void)
     return "dc cvau/dsb ish/ic ivau/dsb ish/isb (CTR_EL0 line sizes)";
 }
 
-static enum jit_err put(void *buf, size_t cap, const uint32_t *w, size_t n, size_t *len)
-{
-    if (!buf || !len || cap < n * 4)
-        return JIT_ERR_INVALID_ARG;
-    memcpy(buf, w, n * 4);
-    *len = n * 4;
-    return JIT_OK;
-}
-
 enum jit_err jit_emit_ret_const(void *buf, size_t cap, int32_t k, size_t *len)
 {
     uint32_t u = (uint32_t)k, w[3];
@@ -74,23 +67,13 @@ enum jit_err jit_emit_ret_arg(void *buf, size_t cap, size_t *len)
     return put(buf, cap, w, 1, len);
 }
 
-static int b_word(uintptr_t at, uintptr_t target, uint32_t *w)
+static int branch_word(uintptr_t at, uintptr_t target, uint32_t *w)
 {
     int64_t d = (int64_t)(target - at);
     if ((d & 3) || d < -(int64_t)(128 << 20) || d >= (int64_t)(128 << 20))
         return 0;
     *w = 0x14000000u | ((uint32_t)(d >> 2) & 0x3ffffffu); /* b */
     return 1;
-}
-
-enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len)
-{
-    uint32_t w;
-    if (!buf || !len)
-        return JIT_ERR_INVALID_ARG;
-    if (!b_word(at, target, &w))
-        return JIT_ERR_OUT_OF_RANGE;
-    return put(buf, cap, &w, 1, len);
 }
 
 enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
@@ -109,20 +92,3 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return JIT_OK;
 }
 
-enum jit_err jit_arch_patch_branch(void *rw, uintptr_t at, uintptr_t target)
-{
-    uint32_t w;
-    if ((at & 3u) != 0)
-        return JIT_ERR_INVALID_ARG;
-    if (!b_word(at, target, &w))
-        return JIT_ERR_OUT_OF_RANGE;
-    /* One aligned 32-bit store: B is one of the instructions the architecture
-     * allows to be patched concurrently (ARM ARM "concurrent modification"). */
-    __atomic_store_n((uint32_t *)rw, w, __ATOMIC_SEQ_CST);
-    return JIT_OK;
-}
-
-enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
-{
-    return jit_arch_patch_branch(rw, at, target);
-}

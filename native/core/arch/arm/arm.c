@@ -2,6 +2,8 @@
  * clear (allocations are aligned), so callers compiled as Thumb interwork
  * through blx/bx; the code returns with bx lr. Cache maintenance is the
  * kernel's cacheflush syscall (user mode cannot clean caches on ARMv7). */
+/* One-word direct branches: arch.c builds jit_emit_branch and the patchers on branch_word(). */
+#define ARCH_ONE_WORD_BRANCH 1
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -43,15 +45,6 @@ const char *jit_arch_icache_method(void)
     return "cacheflush syscall (__ARM_NR_cacheflush)";
 }
 
-static enum jit_err put(void *buf, size_t cap, const uint32_t *w, size_t n, size_t *len)
-{
-    if (!buf || !len || cap < n * 4)
-        return JIT_ERR_INVALID_ARG;
-    memcpy(buf, w, n * 4);
-    *len = n * 4;
-    return JIT_OK;
-}
-
 enum jit_err jit_emit_ret_const(void *buf, size_t cap, int32_t k, size_t *len)
 {
     uint32_t u = (uint32_t)k, lo = u & 0xffffu, hi = u >> 16, w[3];
@@ -69,23 +62,13 @@ enum jit_err jit_emit_ret_arg(void *buf, size_t cap, size_t *len)
     return put(buf, cap, w, 1, len);
 }
 
-static int b_word(uintptr_t at, uintptr_t target, uint32_t *w)
+static int branch_word(uintptr_t at, uintptr_t target, uint32_t *w)
 {
     int64_t d = (int64_t)(int32_t)(uint32_t)(target - (at + 8)); /* pc reads 8 ahead */
     if ((d & 3) || d < -(int64_t)(32 << 20) || d >= (int64_t)(32 << 20) || (target & 1u))
         return 0;
     *w = 0xea000000u | ((uint32_t)(d >> 2) & 0xffffffu); /* b */
     return 1;
-}
-
-enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len)
-{
-    uint32_t w;
-    if (!buf || !len)
-        return JIT_ERR_INVALID_ARG;
-    if (!b_word(at, target, &w))
-        return JIT_ERR_OUT_OF_RANGE;
-    return put(buf, cap, &w, 1, len);
 }
 
 enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
@@ -98,18 +81,3 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return put(buf, cap, w, 2, len);
 }
 
-enum jit_err jit_arch_patch_branch(void *rw, uintptr_t at, uintptr_t target)
-{
-    uint32_t w;
-    if ((at & 3u) != 0)
-        return JIT_ERR_INVALID_ARG;
-    if (!b_word(at, target, &w))
-        return JIT_ERR_OUT_OF_RANGE;
-    __atomic_store_n((uint32_t *)rw, w, __ATOMIC_SEQ_CST);
-    return JIT_OK;
-}
-
-enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
-{
-    return jit_arch_patch_branch(rw, at, target);
-}

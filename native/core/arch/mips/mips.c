@@ -36,15 +36,6 @@ const char *jit_arch_icache_method(void)
     return "cacheflush syscall (BCACHE)";
 }
 
-static enum jit_err put(void *buf, size_t cap, const uint32_t *w, size_t n, size_t *len)
-{
-    if (!buf || !len || cap < n * 4)
-        return JIT_ERR_INVALID_ARG;
-    memcpy(buf, w, n * 4);
-    *len = n * 4;
-    return JIT_OK;
-}
-
 #define MIPS_JR_RA 0x03e00008u
 #define MIPS_NOP 0x00000000u
 

@@ -1,6 +1,8 @@
 /* riscv64.c: RV64 encoders (no compressed instructions emitted). The i-cache
  * is flushed with the riscv_flush_icache syscall: a local fence.i is wrong
  * because the thread may migrate to a hart that never saw it. */
+/* One-word direct branches: arch.c builds jit_emit_branch and the patchers on branch_word(). */
+#define ARCH_ONE_WORD_BRANCH 1
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -40,15 +42,6 @@ const char *jit_arch_icache_method(void)
     return "riscv_flush_icache syscall";
 }
 
-static enum jit_err put(void *buf, size_t cap, const uint32_t *w, size_t n, size_t *len)
-{
-    if (!buf || !len || cap < n * 4)
-        return JIT_ERR_INVALID_ARG;
-    memcpy(buf, w, n * 4);
-    *len = n * 4;
-    return JIT_OK;
-}
-
 #define RV_RET 0x00008067u /* jalr x0, 0(ra) */
 
 enum jit_err jit_emit_ret_const(void *buf, size_t cap, int32_t k, size_t *len)
@@ -73,7 +66,7 @@ enum jit_err jit_emit_ret_arg(void *buf, size_t cap, size_t *len)
     return put(buf, cap, w, 1, len);
 }
 
-static int jal_word(uintptr_t at, uintptr_t target, uint32_t *w)
+static int branch_word(uintptr_t at, uintptr_t target, uint32_t *w)
 {
     int64_t d = (int64_t)(target - at);
     if ((d & 1) || d < -(int64_t)(1 << 20) || d >= (int64_t)(1 << 20))
@@ -82,16 +75,6 @@ static int jal_word(uintptr_t at, uintptr_t target, uint32_t *w)
     *w = (((u >> 20) & 1u) << 31) | (((u >> 1) & 0x3ffu) << 21) | (((u >> 11) & 1u) << 20) |
          (((u >> 12) & 0xffu) << 12) | 0x6fu; /* jal x0, d */
     return 1;
-}
-
-enum jit_err jit_emit_branch(void *buf, size_t cap, uintptr_t at, uintptr_t target, size_t *len)
-{
-    uint32_t w;
-    if (!buf || !len)
-        return JIT_ERR_INVALID_ARG;
-    if (!jal_word(at, target, &w))
-        return JIT_ERR_OUT_OF_RANGE;
-    return put(buf, cap, &w, 1, len);
 }
 
 enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t target,
@@ -115,18 +98,3 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return JIT_OK;
 }
 
-enum jit_err jit_arch_patch_branch(void *rw, uintptr_t at, uintptr_t target)
-{
-    uint32_t w;
-    if ((at & 3u) != 0)
-        return JIT_ERR_INVALID_ARG;
-    if (!jal_word(at, target, &w))
-        return JIT_ERR_OUT_OF_RANGE;
-    __atomic_store_n((uint32_t *)rw, w, __ATOMIC_SEQ_CST);
-    return JIT_OK;
-}
-
-enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
-{
-    return jit_arch_patch_branch(rw, at, target);
-}
