@@ -405,6 +405,8 @@ ${makeTarget('segv', tap)}
       expect(await detail.locator('dl').innerText()).toMatch(/compiler\s+aarch64-linux-gnu-gcc/);
       // The excerpt of the real log: the TAP the program printed before it crashed.
       expect(await detail.locator('tr.st-fail + tr.excerpt pre.excerpt').innerText()).toContain('ok 1 - first');
+      // The crash left 2 of the 3 planned tests unrun: counted against the plan.
+      expect(await detail.locator('tr.st-fail').innerText()).toMatch(/\b1\/3 ok\b/);
       expect(o.problems).toEqual([]);
       expect(await o.csp()).toEqual([]);
       await page.screenshot({ path: artifact('html-report-real-run.png'), fullPage: true });

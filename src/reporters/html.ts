@@ -105,7 +105,9 @@ function renderStages(cell: CellResult): string {
     const log = s.log ? `${link(s.log, s.log)}${s.logTruncated ? ' <span class="muted">(truncated)</span>' : ''}` : '';
     const tests = s.tests ?? [];
     const bad = tests.filter((t) => !t.ok && !t.skipped && !t.todo);
-    const testCell = tests.length ? `${tests.length - bad.length}/${tests.length} ok` : '';
+    // Out of the plan, when the program announced one: a crash leaves tests unrun.
+    const planned = Math.max(tests.length, s.testsPlanned ?? 0);
+    const testCell = planned ? `${tests.length - bad.length}/${planned} ok` : '';
     const row =
       `<tr class="st-${s.status}"><td>${h(s.name)}</td><td>${h(s.kind)}</td><td>${STAGE_ICON[s.status]} ${h(s.status)}${h(attempts)}</td>` +
       `<td class="num">${h(formatDuration(s.durationMs))}</td><td>${h(exit)}</td><td>${h(testCell)}</td><td>${log}</td></tr>`;

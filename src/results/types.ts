@@ -37,6 +37,8 @@ export interface StageResult {
   /** The last lines of the stage's log (non-passing stages), for reports that show an excerpt. */
   excerpt?: string;
   tests?: TestCaseResult[];
+  /** Tests the TAP plan announced (more than ran when the program crashed). */
+  testsPlanned?: number;
   /** Parsed JSON a benchmark printed (for reports that chart it). */
   data?: unknown;
   attempts?: number;

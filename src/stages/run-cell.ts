@@ -293,6 +293,7 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
   if (spec.format === 'tap') {
     const tap = parseTap(r.stdout);
     result.tests = tap.tests;
+    if (tap.planned !== undefined) result.testsPlanned = tap.planned;
     if (!tap.ok || r.exitCode !== 0 || signal) {
       why = tapFailureLine(tap) ?? `exit code ${r.exitCode}`;
     }
