@@ -241,6 +241,8 @@ describe('index.html of a fixture run, in headless Chromium', () => {
       // arm-gcc: a crash, with its failing TAP test and the qemu message in the excerpt.
       await page.click('a.cell[data-id="arm-gcc"]');
       await page.waitForSelector('#cell-arm-gcc', { state: 'visible' });
+      // The hashchange handler closes the previous cell right after :target opens the new one.
+      await page.waitForSelector('#cell-mips-gcc', { state: 'hidden', timeout: 5000 });
       expect(await page.isVisible('#cell-mips-gcc')).toBe(false);
       const arm = await page.locator('#cell-arm-gcc').innerText();
       expect(arm).toContain('SIGSEGV');
