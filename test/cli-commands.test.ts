@@ -5,6 +5,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ARCHES_YAML, makeTarget, makeWorkspace, REPO, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
 
+describe('paths in matrix.yaml', () => {
+  let ws: Workspace;
+  beforeAll(() => {
+    ws = makeWorkspace();
+  });
+  afterAll(() => ws?.cleanup());
+
+  it('rejects a source directory that does not exist, with its line and the nearest name', async () => {
+    ws.writeMatrix(`version: 1
+${ARCHES_YAML}
+${TOOLCHAINS_YAML}
+targets:
+  good:
+    build: make
+    source: targets/goood
+    stages: []
+`);
+    const line = readFileSync(ws.matrixFile, 'utf8').split('\n').findIndex((l) => l === '  good:') + 1;
+    const r = await runCli(['run', '--config', ws.matrixFile, '--out', ws.reportsDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^E: ${ws.matrixFile}:${line}:3: source directory of target "good": "targets/goood" does not exist .*did you mean "good"\\?`));
+    expect(existsSync(join(ws.reportsDir, 'status.json'))).toBe(false);
+  });
+
+  it('rejects a target whose build system file is missing', async () => {
+    ws.writeMatrix(`version: 1
+${ARCHES_YAML}
+${TOOLCHAINS_YAML}
+targets:
+  good:
+    build: cmake
+    source: targets/good
+    stages: []
+`);
+    const r = await runCli(['list', '--config', ws.matrixFile]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('target "good" is built with cmake but targets/good/CMakeLists.txt does not exist');
+  });
+});
+
 describe('matrix list', () => {
   it('shows the 16 default cells and how each would run on this host', async () => {
     const r = await runCli(['list', '--json']);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import type { Selection } from '../matrix/cells.js';
 import { loadMatrixFileWithHash } from '../matrix/config.js';
+import { checkPathsExist } from '../matrix/paths-exist.js';
 import { nearest as nearestName } from '../matrix/suggest.js';
 import type { MatrixConfig } from '../matrix/types.js';
 import { list } from './args.js';
@@ -15,7 +16,9 @@ export interface LoadedMatrix {
 
 export async function loadMatrix(values: Record<string, string | boolean | undefined>): Promise<LoadedMatrix> {
   const file = resolve(typeof values.config === 'string' ? values.config : 'matrix.yaml');
-  return loadMatrixFileWithHash(file);
+  const loaded = await loadMatrixFileWithHash(file);
+  checkPathsExist(loaded.config);
+  return loaded;
 }
 
 /** --arch/--toolchain/--target, each name checked against the matrix. */
