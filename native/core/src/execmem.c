@@ -42,6 +42,7 @@ struct jit_execmem {
     enum jit_execmem_mode mode;
     size_t region_size, max_bytes, page;
     uint32_t flags;
+    enum jit_emit_strategy emit;    /* resolved at creation: never AUTO */
     pthread_mutex_t lock;
     struct region *regions;
     size_t reserved;                /* bytes of all regions */
@@ -61,6 +62,11 @@ static bool is_pow2(size_t v)
 enum jit_execmem_mode jit_execmem_get_mode(const struct jit_execmem *mem)
 {
     return mem ? mem->mode : JIT_EXECMEM_DUAL_MAP;
+}
+
+enum jit_emit_strategy jit_execmem_get_emit(const struct jit_execmem *mem)
+{
+    return mem ? mem->emit : jit_emit_resolve(JIT_EMIT_AUTO);
 }
 
 const char *jit_execmem_mode_name(enum jit_execmem_mode mode)
@@ -83,6 +89,9 @@ enum jit_err jit_execmem_create(const struct jit_execmem_params *params, struct 
         params = &def;
     if ((unsigned)params->mode > JIT_EXECMEM_RWX || (params->flags & ~JIT_EXECMEM_FLAGS_ALL))
         return JIT_ERR_INVALID_ARG;
+    enum jit_err supported = jit_emit_supported(params->emit);
+    if (supported != JIT_OK)
+        return supported;
     long pg = sysconf(_SC_PAGESIZE);
     if (pg <= 0)
         return JIT_ERR_SYSTEM;
@@ -98,6 +107,7 @@ enum jit_err jit_execmem_create(const struct jit_execmem_params *params, struct 
                               m->page);
     m->max_bytes = params->max_bytes;
     m->flags = params->flags;
+    m->emit = jit_emit_resolve(params->emit);
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
         free(m);
         return JIT_ERR_SYSTEM;
@@ -538,7 +548,7 @@ enum jit_err jit_execmem_write(struct jit_execmem *mem, void *rx, const void *sr
     struct jit_code c;
     e = jit_execmem_query(mem, rx, &c);
     if (e == JIT_OK)
-        memcpy((uint8_t *)c.rw + ((uint8_t *)rx - (uint8_t *)c.rx), src, size);
+        jit_emit_copy(mem->emit, (uint8_t *)c.rw + ((uint8_t *)rx - (uint8_t *)c.rx), src, size);
     enum jit_err e2 = jit_execmem_end_write(mem, rx, size);
     return e != JIT_OK ? e : e2;
 }

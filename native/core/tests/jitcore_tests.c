@@ -17,6 +17,7 @@
 #include "jit/execmem.h"
 #include "jit/icache.h"
 #include "jit/replace.h"
+#include "jit/emit.h"
 #include "tap.h"
 
 typedef int (*int_fn)(int);
@@ -133,6 +134,61 @@ TAP_CASE(each_mode_runs_code)
             TAP_CHECK(q.rw == q.rx);
         jit_execmem_destroy(m);
     }
+}
+
+/* Each emission strategy puts runnable code in place, in every memory mode;
+ * the ones this CPU cannot run are refused, not silently replaced. */
+TAP_CASE(emit_strategies)
+{
+    for (int s = JIT_EMIT_COPY_MEMCPY; s < JIT_EMIT__COUNT; s++) {
+        for (size_t i = 0; i < sizeof all_modes / sizeof all_modes[0]; i++) {
+            struct jit_execmem_params p = {.mode = all_modes[i], .emit = (enum jit_emit_strategy)s};
+            struct jit_execmem *m = NULL;
+            enum jit_err e = jit_execmem_create(&p, &m);
+            if (jit_emit_supported((enum jit_emit_strategy)s) != JIT_OK) {
+                TAP_CHECKF(e == JIT_ERR_UNSUPPORTED, "%s on %s: %s", jit_emit_strategy_name(s), jit_arch()->name,
+                           jit_err_str(e));
+                continue;
+            }
+            TAP_CHECKF(e == JIT_OK, "%s: %s", jit_emit_strategy_name(s), jit_err_str(e));
+            if (e != JIT_OK)
+                continue;
+            TAP_CHECK_EQ(jit_execmem_get_emit(m), s);
+            /* Rewrite the same allocation several times: stale code would show. */
+            void *f = emit_const(m, 1000 + s);
+            TAP_CHECKF(f && call(f, 0) == 1000 + s, "%s/%s", jit_emit_strategy_name(s), jit_execmem_mode_name(all_modes[i]));
+            jit_execmem_destroy(m);
+        }
+    }
+    struct jit_execmem_params bad = {.emit = JIT_EMIT__COUNT};
+    struct jit_execmem *m = NULL;
+    TAP_CHECK(jit_execmem_create(&bad, &m) == JIT_ERR_INVALID_ARG && m == NULL);
+}
+
+/* AUTO means what the process installed (the SMC suite's measured answer),
+ * and falls back to memcpy once reset. */
+TAP_CASE(emit_auto_follows_the_installed_choice)
+{
+    enum jit_emit_strategy want = jit_emit_supported(JIT_EMIT_COPY_REP_MOVSB) == JIT_OK ? JIT_EMIT_COPY_REP_MOVSB
+                                                                                       : JIT_EMIT_COPY_MEMCPY;
+    TAP_CHECK(jit_emit_set_auto(want) == JIT_OK);
+    struct jit_execmem *m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    if (m) {
+        TAP_CHECK_EQ(jit_execmem_get_emit(m), want);
+        void *f = emit_const(m, 77);
+        TAP_CHECK(f && call(f, 0) == 77);
+        jit_execmem_destroy(m);
+    }
+    TAP_CHECK(jit_emit_set_auto(JIT_EMIT_AUTO) == JIT_OK); /* reset */
+    m = mk(JIT_EXECMEM_DUAL_MAP, 0, 0);
+    if (m) {
+        TAP_CHECK_EQ(jit_execmem_get_emit(m), JIT_EMIT_COPY_MEMCPY);
+        jit_execmem_destroy(m);
+    }
+    TAP_CHECK(jit_emit_set_auto(JIT_EMIT__COUNT) == JIT_ERR_INVALID_ARG);
+    if (jit_emit_supported(JIT_EMIT_COPY_SSE) != JIT_OK)
+        TAP_CHECK(jit_emit_set_auto(JIT_EMIT_COPY_SSE) == JIT_ERR_UNSUPPORTED);
+    TAP_CHECK_EQ(jit_emit_resolve(JIT_EMIT_AUTO), JIT_EMIT_COPY_MEMCPY);
 }
 
 TAP_CASE(reuse_after_free)

@@ -70,6 +70,16 @@ static const struct {
     {"Zen 5", SMC_EMIT_REGIONS}, /* regions ~0.60x plain, copy_sse ~0.64x, rep movsb ~0.67x */
 };
 
+/* The fastest copy for the JIT core's jit_execmem_write, measured per
+ * microarchitecture (Zen 5 KVM guest: copy_sse 0.64x plain, rep movsb 0.67x,
+ * memcpy 0.69x; docs/smc.md). */
+static const struct {
+    const char *uarch;
+    enum smc_emit_strategy strategy;
+} copy_table[] = {
+    {"Zen 5", SMC_EMIT_COPY_SSE},
+};
+
 static int cache_path(const struct smc_emit_params *p, char *buf, size_t cap)
 {
     const char *explicit_path = p && p->cache_path ? p->cache_path : getenv("SMC_CACHE");
@@ -148,12 +158,20 @@ static const char *suite_name(enum smc_emit_strategy s)
     return s == SMC_EMIT_REGIONS ? "regions_4" : smc_emit_strategy_name(s);
 }
 
-static enum jit_err measure(const struct smc_cpu_info *cpu, enum smc_emit_strategy *out, double *ticks)
+static int is_copy(enum smc_emit_strategy s)
+{
+    return s == SMC_EMIT_COPY_MEMCPY || s == SMC_EMIT_COPY_REP_MOVSB || s == SMC_EMIT_COPY_SSE;
+}
+
+/* Quick suite run of the supported emitter strategies (only the copies when
+ * `copies_only`); the fastest goes to *out. */
+static enum jit_err measure(const struct smc_cpu_info *cpu, int copies_only, enum smc_emit_strategy *out, double *ticks)
 {
     const char *names[SMC_EMIT__COUNT];
     size_t n = 0;
     for (unsigned s = SMC_EMIT_PLAIN; s < SMC_EMIT__COUNT; s++)
-        if (smc_emit_strategy_supported(cpu, (enum smc_emit_strategy)s) == JIT_OK)
+        if (smc_emit_strategy_supported(cpu, (enum smc_emit_strategy)s) == JIT_OK &&
+            (!copies_only || is_copy((enum smc_emit_strategy)s)))
             names[n++] = suite_name((enum smc_emit_strategy)s);
     struct smc_report *r = malloc(sizeof *r);
     if (!r)
@@ -219,7 +237,7 @@ enum jit_err smc_emit_choose(const struct smc_cpu_info *cpu, const struct smc_em
         }
     }
     double ticks = 0;
-    enum jit_err e = measure(cpu, out, &ticks);
+    enum jit_err e = measure(cpu, 0, out, &ticks);
     if (e != JIT_OK) {
         *out = SMC_EMIT_PLAIN;
         snprintf(why, why_cap, "measurement failed: plain");
@@ -231,6 +249,72 @@ enum jit_err smc_emit_choose(const struct smc_cpu_info *cpu, const struct smc_em
              have_path ? ", cached in " : "", have_path ? path : "");
     return JIT_OK;
 #endif
+}
+
+static enum jit_emit_strategy core_strategy(enum smc_emit_strategy s)
+{
+    switch (s) {
+    case SMC_EMIT_COPY_REP_MOVSB: return JIT_EMIT_COPY_REP_MOVSB;
+    case SMC_EMIT_COPY_SSE: return JIT_EMIT_COPY_SSE;
+    default: return JIT_EMIT_COPY_MEMCPY;
+    }
+}
+
+enum jit_err smc_emit_configure_core_auto(const struct smc_emit_params *params, enum jit_emit_strategy *out,
+                                          char *why, size_t why_cap)
+{
+    char dummy[4];
+    if (!why || !why_cap) {
+        why = dummy;
+        why_cap = sizeof dummy;
+    }
+    enum smc_emit_strategy chosen = SMC_EMIT_COPY_MEMCPY;
+#if !defined(SMC_X86)
+    (void)params;
+    snprintf(why, why_cap, "not x86: memcpy, then icache maintenance (%s)", smc_flush_method());
+#else
+    struct smc_cpu_info cpu;
+    enum jit_err e = smc_cpu_identify(0, &cpu);
+    if (e != JIT_OK)
+        return e;
+    uint32_t flags = params ? params->flags : 0;
+    char sig[128], path[1024];
+    smc_cpu_signature(&cpu, sig, sizeof sig - 8);
+    strcat(sig, ":copy"); /* its own line in the cache file, beside the emitter's */
+    int have_path = !(flags & SMC_EMIT_NO_CACHE) && cache_path(params, path, sizeof path);
+    int found = 0;
+    if (have_path && !(flags & SMC_EMIT_REMEASURE) && cache_lookup(path, sig, &chosen) && is_copy(chosen) &&
+        smc_emit_strategy_supported(&cpu, chosen) == JIT_OK) {
+        snprintf(why, why_cap, "cached measurement for %s in %s", sig, path);
+        found = 1;
+    }
+    for (size_t i = 0; !found && !(flags & (SMC_EMIT_NO_TABLE | SMC_EMIT_REMEASURE)) && i < sizeof copy_table / sizeof copy_table[0]; i++) {
+        if (strcmp(copy_table[i].uarch, cpu.uarch) == 0 && smc_emit_strategy_supported(&cpu, copy_table[i].strategy) == JIT_OK) {
+            chosen = copy_table[i].strategy;
+            snprintf(why, why_cap, "table: fastest copy measured on %s", cpu.uarch);
+            found = 1;
+        }
+    }
+    if (!found) {
+        double ticks = 0;
+        if (measure(&cpu, 1, &chosen, &ticks) != JIT_OK) {
+            chosen = SMC_EMIT_COPY_MEMCPY;
+            snprintf(why, why_cap, "measurement failed: memcpy");
+        } else {
+            if (have_path)
+                cache_store(path, sig, chosen, ticks);
+            snprintf(why, why_cap, "measured on %s: %.1f ticks/call%s%s", sig, ticks, have_path ? ", cached in " : "",
+                     have_path ? path : "");
+        }
+    }
+#endif
+    enum jit_emit_strategy core = core_strategy(chosen);
+    enum jit_err set = jit_emit_set_auto(core);
+    if (set != JIT_OK)
+        return set;
+    if (out)
+        *out = core;
+    return JIT_OK;
 }
 
 /* ---- the emitter ------------------------------------------------------ */

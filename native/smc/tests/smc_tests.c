@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jit/execmem.h"
 #include "smc/smc.h"
 #include "smc/smc_emit.h"
 #include "smc_internal.h"
@@ -268,6 +269,52 @@ TAP_CASE(emitter_auto_measures_then_uses_cache)
     TAP_CHECK_EQ(s, SMC_EMIT_PLAIN);
 #endif
     unlink(path);
+}
+
+/* "Using the answer" in the JIT core: the measured fastest copy becomes what
+ * JIT_EMIT_AUTO means, and a core allocator created with AUTO uses it. */
+TAP_CASE(core_auto_uses_the_measured_copy)
+{
+    char path[] = "/tmp/smc-core-cache-XXXXXX";
+    int fd = mkstemp(path);
+    TAP_CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    unlink(path);
+    char why[1200];
+    enum jit_emit_strategy chosen = JIT_EMIT_AUTO;
+    struct smc_emit_params p = {.cache_path = path, .flags = SMC_EMIT_NO_TABLE};
+    CHECK_ERR(smc_emit_configure_core_auto(&p, &chosen, why, sizeof why), JIT_OK);
+    tap_diag("core auto: %s -- %s", jit_emit_strategy_name(chosen), why);
+    TAP_CHECK(chosen != JIT_EMIT_AUTO && jit_emit_supported(chosen) == JIT_OK);
+    TAP_CHECK_EQ(jit_emit_resolve(JIT_EMIT_AUTO), chosen);
+    struct jit_execmem *m = NULL;
+    struct jit_execmem_params mp = {0}; /* emit = AUTO */
+    CHECK_ERR(jit_execmem_create(&mp, &m), JIT_OK);
+    TAP_CHECK_EQ(jit_execmem_get_emit(m), chosen);
+    jit_execmem_destroy(m);
+#if defined(SMC_X86)
+    TAP_CHECKF(strncmp(why, "measured", 8) == 0, "%s", why);
+    /* The answer is cached under its own key; an edited cache wins. */
+    struct smc_cpu_info cpu;
+    smc_cpu_identify(0, &cpu);
+    char sig[96];
+    smc_cpu_signature(&cpu, sig, sizeof sig);
+    FILE *f = fopen(path, "w");
+    TAP_CHECK(f != NULL);
+    if (f) {
+        fprintf(f, "%s regions_4 1.0\n%s:copy copy_rep_movsb 1.0\n", sig, sig);
+        fclose(f);
+    }
+    CHECK_ERR(smc_emit_configure_core_auto(&p, &chosen, why, sizeof why), JIT_OK);
+    TAP_CHECK_EQ(chosen, JIT_EMIT_COPY_REP_MOVSB);
+    TAP_CHECKF(strncmp(why, "cached", 6) == 0, "%s", why);
+    unlink(path);
+#else
+    TAP_CHECK_EQ(chosen, JIT_EMIT_COPY_MEMCPY);
+#endif
+    CHECK_ERR(jit_emit_set_auto(JIT_EMIT_AUTO), JIT_OK); /* leave the process default */
 }
 
 TAP_CASE(strategy_names_round_trip)

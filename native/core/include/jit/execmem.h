@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jit/emit.h"
 #include "jit/err.h"
 
 #ifdef __cplusplus
@@ -34,6 +35,7 @@ struct jit_execmem_params {
     size_t region_size;         /* 0 = default (64 KiB rounded to pages) */
     size_t max_bytes;           /* 0 = no limit besides the system's */
     uint32_t flags;             /* JIT_EXECMEM_* flags below, 0 = defaults */
+    enum jit_emit_strategy emit; /* how jit_execmem_write copies code in; 0 = auto (emit.h) */
 };
 
 /* Dual map only: skip the brief PROT_WRITE toggle of the RX view after each
@@ -79,6 +81,8 @@ enum jit_err jit_execmem_end_write(struct jit_execmem *mem, void *rx, size_t siz
 enum jit_err jit_execmem_write(struct jit_execmem *mem, void *rx, const void *src, size_t size);
 
 enum jit_execmem_mode jit_execmem_get_mode(const struct jit_execmem *mem);
+/* The emission strategy jit_execmem_write uses (AUTO resolved at creation). */
+enum jit_emit_strategy jit_execmem_get_emit(const struct jit_execmem *mem);
 const char *jit_execmem_mode_name(enum jit_execmem_mode mode);
 
 #ifdef __cplusplus

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jit/emit.h"
 #include "jit/err.h"
 #include "smc/smc.h"
 
@@ -75,6 +76,14 @@ const char *smc_emitter_reason(const struct smc_emitter *em);
 /* Resolve AUTO for `cpu` without creating an emitter. `why` may be NULL. */
 enum jit_err smc_emit_choose(const struct smc_cpu_info *cpu, const struct smc_emit_params *params,
                              enum smc_emit_strategy *out, char *why, size_t why_cap);
+
+/* "Using the answer" in the JIT core: picks the fastest copy strategy for
+ * this CPU (cache file line "<signature>:copy", then a microarchitecture
+ * table, then a quick measurement of the copies, cached) and installs it as
+ * what JIT_EMIT_AUTO means for jit_execmem_write (jit_emit_set_auto). Not x86:
+ * memcpy. `params` may be NULL (cache_path and flags are used). */
+enum jit_err smc_emit_configure_core_auto(const struct smc_emit_params *params, enum jit_emit_strategy *out,
+                                          char *why, size_t why_cap);
 
 /* "plain", "copy_rep_movsb", ... (the smc_run() names; regions is "regions"). */
 const char *smc_emit_strategy_name(enum smc_emit_strategy s);
