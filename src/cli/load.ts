@@ -14,10 +14,11 @@ export interface LoadedMatrix {
   hash: string;
 }
 
-export async function loadMatrix(values: Record<string, string | boolean | undefined>): Promise<LoadedMatrix> {
+/** `checkPaths: false` for commands that only read the matrix (writing a CI workflow). */
+export async function loadMatrix(values: Record<string, string | boolean | undefined>, options: { checkPaths?: boolean } = {}): Promise<LoadedMatrix> {
   const file = resolve(typeof values.config === 'string' ? values.config : 'matrix.yaml');
   const loaded = await loadMatrixFileWithHash(file);
-  checkPathsExist(loaded.config);
+  if (options.checkPaths !== false) checkPathsExist(loaded.config);
   return loaded;
 }
 
