@@ -134,20 +134,6 @@ SMC_INLINE void smc_put_tail(uint8_t *p) { (void)p; }
 
 #define SMC_LCG(x) ((x) * 1664525u + 1013904223u)
 
-/* Write the whole function at p, instruction by instruction; returns the
- * value it will return. */
-SMC_INLINE uint32_t smc_gen(uint8_t *p, uint32_t seed)
-{
-    uint32_t sum = 0, x = seed;
-    smc_put_head(p);
-    for (int i = 0; i < SMC_INSNS; i++) {
-        sum += smc_put_insn(p + SMC_HEAD + SMC_INSN * i, x);
-        x = SMC_LCG(x);
-    }
-    smc_put_tail(p + SMC_HEAD + SMC_INSN * SMC_INSNS);
-    return sum;
-}
-
 /* The body only (no head): for the UD2 guard, which writes the head last. */
 SMC_INLINE uint32_t smc_gen_body_tail(uint8_t *p, uint32_t seed)
 {
@@ -159,6 +145,15 @@ SMC_INLINE uint32_t smc_gen_body_tail(uint8_t *p, uint32_t seed)
     smc_put_tail(p + SMC_HEAD + SMC_INSN * SMC_INSNS);
     return sum;
 }
+
+/* Write the whole function at p, instruction by instruction; returns the
+ * value it will return. */
+SMC_INLINE uint32_t smc_gen(uint8_t *p, uint32_t seed)
+{
+    smc_put_head(p);
+    return smc_gen_body_tail(p, seed);
+}
+
 
 /* Same function written from its last byte to its first. */
 SMC_INLINE uint32_t smc_gen_reverse(uint8_t *p, uint32_t seed)
