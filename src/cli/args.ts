@@ -21,7 +21,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'jobs', type: 'string', argument: 'N', description: 'cells run at once (default: number of cores)', commands: ['run'] },
   { name: 'retries', type: 'string', argument: 'N', description: 'retries of a failed run stage (default: matrix.yaml defaults.retries)', commands: ['run'] },
   { name: 'timeout', type: 'string', argument: 'S', description: 'seconds per stage (default: matrix.yaml defaults.timeout)', commands: ['run'] },
-  { name: 'no-cache', type: 'boolean', description: 'rebuild and rerun every cell', commands: ['run'] },
+  { name: 'no-cache', type: 'boolean', description: 'rerun every stage of every cell (builds stay incremental)', commands: ['run'] },
   { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report', 'merge'] },
   { name: 'verbose', type: 'boolean', description: "stream each cell's output", commands: ['run'] },
   { name: 'json', type: 'boolean', description: 'machine-readable output', commands: ['list', 'doctor'] },

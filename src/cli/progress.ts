@@ -95,11 +95,8 @@ export function listrProgress(verbose: boolean): Progress {
     },
     async stop() {
       if (ticker) clearInterval(ticker);
-      // Cells that never ended (interrupted) must not keep the list open.
-      for (const [, cell] of live) if (!cell.result) {
-        cell.result = undefined;
-        cell.done?.({ status: 'skip', reason: 'not run' } as CellResult);
-      }
+      // Every selected cell reports an end (run, cached, skipped or left by an
+      // interruption), so the list closes by itself.
       await running;
     },
     cellStart(cell) {

@@ -78,13 +78,13 @@ export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'
 
 /** One line a person can paste to rebuild and rerun the cell (paths relative to the repo root). */
 export function reproducer(plan: CellPlan, root: string, onlyStage?: string): string {
-  const show = (argv: string[]) => formatCommand(argv.map((a) => {
-    if (a.startsWith('-D') && a.includes('=/')) {
-      const eq = a.indexOf('=');
-      return `${a.slice(0, eq + 1)}${displayPath(root, a.slice(eq + 1))}`;
-    }
-    return a.startsWith('/') || a.startsWith('SRCDIR=') ? (a.startsWith('SRCDIR=') ? `SRCDIR=${displayPath(root, a.slice(7))}` : displayPath(root, a)) : a;
-  }));
+  // Absolute paths inside the repository show relative to it, also as -DVAR=path and SRCDIR=path.
+  const shorten = (a: string): string => {
+    const m = /^(-D\w+=|SRCDIR=)(\/.*)$/.exec(a);
+    if (m) return `${m[1]}${displayPath(root, m[2]!)}`;
+    return a.startsWith('/') ? displayPath(root, a) : a;
+  };
+  const show = (argv: string[]) => formatCommand(argv.map(shorten));
   const parts: string[] = [];
   if (plan.build[0] === 'make') parts.push(`mkdir -p ${displayPath(root, plan.buildDir)}`);
   if (plan.configure) parts.push(show(plan.configure));

@@ -97,7 +97,9 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   for (const cell of selected) {
     if (cell.expectation?.status === 'skip') {
       const { status: _s, ...base } = notRun(cell, ctx, 'skip', cell.expectation.reason);
-      results.set(cell.id, skippedByExpectation(base, cell.expectation));
+      const skipped = skippedByExpectation(base, cell.expectation);
+      results.set(cell.id, skipped);
+      events.cellEnd?.(cell, skipped);
       continue;
     }
     const inputHash = await cellInputHash(cell, ctx, hasher);
@@ -135,7 +137,11 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   };
   const workers = Math.max(1, Math.min(options.jobs, queue.length || 1));
   await Promise.all(Array.from({ length: workers }, worker));
-  for (const { cell } of queue) results.set(cell.id, notRun(cell, ctx, 'skip', 'not run: the run was interrupted'));
+  for (const { cell } of queue) {
+    const skipped = notRun(cell, ctx, 'skip', 'not run: the run was interrupted');
+    results.set(cell.id, skipped);
+    events.cellEnd?.(cell, skipped);
+  }
   await probe.save();
 
   const cells = all.map((c) => results.get(c.id)!).filter(Boolean);

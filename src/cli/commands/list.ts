@@ -24,7 +24,7 @@ export async function listCommandLine(values: Record<string, string | boolean | 
   const { config } = await loadMatrix(values);
   const machine = hostMachine();
   const ctx = { config, machine, cacheDir: defaultCacheDir(config), generator: which('ninja') ? ['-G', 'Ninja'] : [], options: { jobs: 1, retries: 0, timeout: 1, cache: true, verbose: false, buildParallel: 1 } };
-  const { selected, excluded } = selectCells(expandMatrix(config), selectionFrom(values, config));
+  const { excluded } = selectCells(expandMatrix(config), selectionFrom(values, config));
   const excludedReason = new Map(excluded.map((e) => [e.cell.id, e.reason]));
   const listings: CellListing[] = expandMatrix(config).map((cell) => {
     const plan = planCell(cell, ctx);
@@ -46,7 +46,6 @@ export async function listCommandLine(values: Record<string, string | boolean | 
       stages: plan.stages.map((s) => ({ name: s.spec.name, command: s.argv, ...(s.blocked ? { blocked: s.blocked } : {}) })),
     };
   });
-  void selected;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ host: machine, cells: listings }, null, 2)}\n`);
     return EXIT.ok;
