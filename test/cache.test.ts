@@ -4,12 +4,9 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ARCHES_YAML, makeTarget, makeWorkspace, readStatus, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
+import { makeTarget, makeWorkspace, readStatus, runCli, type Workspace, fixtureMatrix, TAP_STAGE } from './helpers/workspace.js';
 
-const stage = `      - name: tests
-        run: [bin/prog]
-        format: tap
-`;
+const stage = TAP_STAGE;
 
 describe('result cache', () => {
   let ws: Workspace;
@@ -25,16 +22,12 @@ describe('result cache', () => {
 
   beforeAll(() => {
     ws = makeWorkspace();
-    ws.writeMatrix(`version: 1
-${ARCHES_YAML}
-${TOOLCHAINS_YAML}
-targets:
-${makeTarget('good', stage)}
+    ws.writeMatrix(fixtureMatrix(`${makeTarget('good', stage)}
   cmake-good:
     build: cmake
     source: targets/cmake-good
     stages:
-${stage}`);
+${stage}`));
   });
   afterAll(() => ws?.cleanup());
 

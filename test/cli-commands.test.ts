@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ARCHES_YAML, makeTarget, makeWorkspace, REPO, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
+import { ARCHES_YAML, makeTarget, makeWorkspace, REPO, runCli, TOOLCHAINS_YAML, type Workspace, fixtureMatrix } from './helpers/workspace.js';
 
 describe('paths in matrix.yaml', () => {
   let ws: Workspace;
@@ -13,15 +13,11 @@ describe('paths in matrix.yaml', () => {
   afterAll(() => ws?.cleanup());
 
   it('rejects a source directory that does not exist, with its line and the nearest name', async () => {
-    ws.writeMatrix(`version: 1
-${ARCHES_YAML}
-${TOOLCHAINS_YAML}
-targets:
-  good:
+    ws.writeMatrix(fixtureMatrix(`  good:
     build: make
     source: targets/goood
     stages: []
-`);
+`));
     const line = readFileSync(ws.matrixFile, 'utf8').split('\n').findIndex((l) => l === '  good:') + 1;
     const r = await runCli(['run', '--config', ws.matrixFile, '--out', ws.reportsDir]);
     expect(r.code).toBe(2);
@@ -30,15 +26,11 @@ targets:
   });
 
   it('rejects a target whose build system file is missing', async () => {
-    ws.writeMatrix(`version: 1
-${ARCHES_YAML}
-${TOOLCHAINS_YAML}
-targets:
-  good:
+    ws.writeMatrix(fixtureMatrix(`  good:
     build: cmake
     source: targets/good
     stages: []
-`);
+`));
     const r = await runCli(['list', '--config', ws.matrixFile]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('target "good" is built with cmake but targets/good/CMakeLists.txt does not exist');
@@ -117,12 +109,8 @@ describe('matrix report', () => {
   let ws: Workspace;
   beforeAll(() => {
     ws = makeWorkspace();
-    ws.writeMatrix(`version: 1
-${ARCHES_YAML}
-${TOOLCHAINS_YAML}
-targets:
-${makeTarget('good', `      - { name: tests, run: [bin/prog], format: tap }
-`)}`);
+    ws.writeMatrix(fixtureMatrix(`${makeTarget('good', `      - { name: tests, run: [bin/prog], format: tap }
+`)}`));
   });
   afterAll(() => ws?.cleanup());
 

@@ -11,12 +11,9 @@ import { assignShards } from '../src/matrix/shards.js';
 import { groupRootCauses, normaliseError } from '../src/results/groups.js';
 import { appendRun, emptyHistory, insights } from '../src/history/history.js';
 import type { CellResult } from '../src/results/types.js';
-import { ARCHES_YAML, makeTarget, makeWorkspace, REPO, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
+import { makeTarget, makeWorkspace, REPO, runCli, type Workspace, fixtureMatrix, TAP_STAGE } from './helpers/workspace.js';
 
-const stage = `      - name: tests
-        run: [bin/prog]
-        format: tap
-`;
+const stage = TAP_STAGE;
 
 interface Status {
   complete: boolean;
@@ -30,13 +27,9 @@ describe('shards and merge', () => {
   let ws: Workspace;
   beforeAll(() => {
     ws = makeWorkspace();
-    ws.writeMatrix(`version: 1
-${ARCHES_YAML}
-${TOOLCHAINS_YAML}
-targets:
-${makeTarget('good', stage)}
+    ws.writeMatrix(fixtureMatrix(`${makeTarget('good', stage)}
 ${makeTarget('segv', stage)}
-`);
+`));
   });
   afterAll(() => ws?.cleanup());
   const run = (...args: string[]) => runCli(['run', '--config', ws.matrixFile, ...args]);
@@ -94,12 +87,8 @@ describe('history across runs', () => {
   let ws: Workspace;
   beforeAll(() => {
     ws = makeWorkspace();
-    ws.writeMatrix(`version: 1
-${ARCHES_YAML}
-${TOOLCHAINS_YAML}
-targets:
-${makeTarget('good', stage)}
-`);
+    ws.writeMatrix(fixtureMatrix(`${makeTarget('good', stage)}
+`));
   });
   afterAll(() => ws?.cleanup());
 

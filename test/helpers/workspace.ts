@@ -61,6 +61,17 @@ toolchains:
     packages: [clang, lld, "gcc-{triple}", "libc6-dev-{debian}-cross"]
 `;
 
+/** The TAP stage most fixture targets run. */
+export const TAP_STAGE = `      - name: tests
+        run: [bin/prog]
+        format: tap
+`;
+
+/** A fixture matrix: x86_64 and aarch64, gcc and llvm, the given `targets:` entries. */
+export function fixtureMatrix(targets: string): string {
+  return `version: 1\n${ARCHES_YAML}\n${TOOLCHAINS_YAML}\ntargets:\n${targets}`;
+}
+
 /** A make-built fixture target with one run stage. */
 export function makeTarget(name: string, stage: string): string {
   return `
