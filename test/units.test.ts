@@ -32,7 +32,7 @@ describe('TAP', () => {
     const short = parseTap('1..3\nok 1 - first\n');
     expect(short.ok).toBe(false);
     expect(tapFailureLine(short)).toBe('only 1 of 3 planned tests ran (last: first)');
-    expect(tapFailureLine(parseTap('hello\n'))).toBe('no TAP test lines in the output');
+    expect(tapFailureLine(parseTap('hello\n'))).toBe('no TAP in the output (no plan, no test lines)');
     expect(parseTap('1..2\nok 1\nok 2\n').ok).toBe(true);
   });
 
@@ -129,7 +129,7 @@ describe('quoting', () => {
 
 describe('run-stage classification', () => {
   it('ignores qemu signal messages from forked children when the program exits 0', async () => {
-    const { classifyRun } = await import('../src/stages/run-cell.js');
+    const { classifyRun } = await import('../src/stages/classify.js');
     const spec = { name: 't', kind: 'test' as const, command: ['bin/t'], format: 'tap' as const, where: 'any' as const, location: { file: 'm', line: 1, column: 1 } };
     const r = { command: 'q', cwd: '/', durationMs: 1, exitCode: 0, timedOut: false, canceled: false, stdout: '1..1\nok 1 - trap fill traps\n', output: 'qemu: uncaught target signal 4 (Illegal instruction) - core dumped\n1..1\nok 1 - trap fill traps\n', logTruncated: false, outputBytes: 10 };
     const runner = { kind: 'qemu' as const, qemu: '/usr/bin/qemu-arm', sysroot: '/usr/arm-linux-gnueabihf' };

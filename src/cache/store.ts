@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import type { CellResult, CellStatus } from '../results/types.js';
 import { cellDir } from '../stages/paths.js';
 
-/** Raw statuses worth remembering; timeouts, errors and skips are retried next run. */
-const CACHEABLE: readonly CellStatus[] = ['pass', 'fail', 'flaky'];
+/**
+ * Raw statuses worth remembering; timeouts, errors and skips are retried next
+ * run, and so is a flaky cell: a crash that went away once must be seen again.
+ */
+const CACHEABLE: readonly CellStatus[] = ['pass', 'fail'];
 
 export class ResultCache {
   constructor(private readonly cacheDir: string) {}

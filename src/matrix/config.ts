@@ -48,7 +48,7 @@ export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, lo
 /** Stages every cell has before its run stages; expectations may name them, run stages may not. */
 export const BUILTIN_STAGES = ['probe', 'configure', 'build'] as const;
 /** Names a run stage may not take (the built-in stages and the per-target prepare step). */
-const RESERVED_STAGE_NAMES: readonly string[] = [...BUILTIN_STAGES, 'prepare'];
+const RESERVED_STAGE_NAMES: readonly string[] = [...BUILTIN_STAGES, 'prepare', 'runner-check'];
 
 const TOOLCHAIN_KINDS: readonly ToolchainKind[] = ['gcc', 'llvm'];
 const BUILD_SYSTEMS: readonly BuildSystem[] = ['cmake', 'make'];
@@ -186,6 +186,7 @@ const TARGET_KEYS: KeyRules = {
   inputs: { hint: 'globs that key the cache' },
   prepare: { hint: 'a host command run once before the cells: command, outputs' },
   stages: { required: true, hint: 'a list of run stages: name, run, format; [] for build-only' },
+  known_flaky: { hint: 'true: a failure that passes on retry is expected for every stage (still reported)' },
 };
 const PREPARE_KEYS: KeyRules = {
   command: { required: true, hint: 'the argv to run, e.g. [python3, gen.py]' },
@@ -200,6 +201,7 @@ const STAGE_KEYS: KeyRules = {
   kind: { hint: STAGE_KINDS.join(', ') },
   timeout: { hint: 'seconds' },
   extras: { hint: 'report section its JSON output feeds: smc, relink' },
+  known_flaky: { hint: 'true: a failure that passes on retry is expected (still reported)' },
 };
 const EXPECTATION_KEYS: KeyRules = {
   arch: { hint: 'an architecture name or a list of them' },
@@ -451,6 +453,13 @@ class Reader {
     return value;
   }
 
+  bool(v: Val): boolean {
+    const node = this.deref(v.node);
+    const value = node && isScalar(node) ? node.value : undefined;
+    if (typeof value !== 'boolean') this.fail(v.loc, `${v.label} must be true or false, got ${this.describe(node)}`);
+    return value;
+  }
+
   oneOf<T extends string>(v: Val, values: readonly T[]): T {
     const node = this.deref(v.node);
     const s = node && isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
@@ -666,6 +675,8 @@ class Reader {
         stages: this.stages(f.get('stages')!, e.name),
         location: e.keyLoc,
       };
+      const knownFlaky = f.get('known_flaky');
+      if (knownFlaky && this.bool({ ...knownFlaky, label: `"known_flaky" in ${owner}` })) target.knownFlaky = true;
       if (prepare) {
         const pf = this.fields(prepare, `"prepare" of ${owner}`, PREPARE_KEYS);
         const outputs = pf.get('outputs');
@@ -733,6 +744,8 @@ class Reader {
         };
         if (timeout) stage.timeout = this.num(timeout, { positive: true, unit: 'seconds' });
         if (extras) stage.extras = this.oneOf(extras, EXTRAS_SECTIONS);
+        const knownFlaky = relabel('known_flaky');
+        if (knownFlaky && this.bool(knownFlaky)) stage.knownFlaky = true;
         if (stage.format === 'expect') {
           if (!expectStdout) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout"; add the exact output it must print`);

@@ -73,6 +73,8 @@ export interface RunStageSpec {
   timeout?: number;
   /** The report section this benchmark's JSON feeds (taken from a native x86 cell). */
   extras?: ExtrasSection;
+  /** A failure that passes on retry is expected here (reported as flaky, not unexpected). */
+  knownFlaky?: boolean;
   location: SourceLocation;
 }
 
@@ -96,6 +98,8 @@ export interface TargetSpec {
    */
   prepare?: { command: string[]; outputs?: string[] };
   stages: RunStageSpec[];
+  /** Every stage of this target is known to be flaky (see RunStageSpec.knownFlaky). */
+  knownFlaky?: boolean;
   location: SourceLocation;
 }
 

@@ -5,8 +5,14 @@ export const SCHEMA_VERSION = 1;
 
 export type CellStatus = 'pass' | 'fail' | 'xfail' | 'xpass' | 'timeout' | 'error' | 'skip' | 'flaky';
 
-/** Statuses that make `matrix run` exit 1. */
-export const UNEXPECTED_STATUSES: readonly CellStatus[] = ['fail', 'xpass', 'timeout', 'error'];
+/** Statuses that make `matrix run` exit 1 (a flaky cell unless matrix.yaml declares it known-flaky). */
+export const UNEXPECTED_STATUSES: readonly CellStatus[] = ['fail', 'xpass', 'timeout', 'error', 'flaky'];
+
+/** Whether this cell makes `matrix run` exit 1. */
+export function isUnexpected(cell: Pick<CellResult, 'status' | 'knownFlaky'>): boolean {
+  if (cell.status === 'flaky' && cell.knownFlaky) return false;
+  return UNEXPECTED_STATUSES.includes(cell.status);
+}
 
 export type StageStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
 
@@ -42,6 +48,20 @@ export interface StageResult {
   /** Parsed JSON a benchmark printed (for reports that chart it). */
   data?: unknown;
   attempts?: number;
+  /** Every attempt of a retried stage, first to last, each with its own log. */
+  tries?: AttemptResult[];
+}
+
+/** One attempt of a run stage that was retried. */
+export interface AttemptResult {
+  attempt: number;
+  status: StageStatus;
+  exitCode?: number;
+  signal?: string;
+  firstError?: string;
+  durationMs: number;
+  /** Path of this attempt's log, relative to the report directory. */
+  log?: string;
 }
 
 export interface CellVersions {
@@ -75,6 +95,8 @@ export interface CellResult {
   inputHash?: string;
   cached: boolean;
   attempts: number;
+  /** Flaky as matrix.yaml declares it may be (`known_flaky`): expected, still shown. */
+  knownFlaky?: boolean;
   /** Not selected in this run (a --arch/--toolchain/--target filter or another shard). */
   excluded?: 'filter' | 'shard';
 }

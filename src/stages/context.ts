@@ -4,6 +4,7 @@ import type { Cell } from '../matrix/cells.js';
 import type { CellResult, StageResult } from '../results/types.js';
 import type { VersionProbe } from '../build/versions.js';
 import type { ProcessGroupRegistry } from '../runtime/process-groups.js';
+import type { Runner } from '../qemu/runner.js';
 
 export interface RunOptions {
   jobs: number;
@@ -30,6 +31,14 @@ export interface PreparedTarget {
   stage: StageResult;
 }
 
+export interface RunnerVerdict {
+  ok: boolean;
+  /** What the runner did wrong, with what it printed. */
+  evidence?: string;
+  commands: string[];
+  durationMs: number;
+}
+
 export interface RunContext {
   config: MatrixConfig;
   machine: string;
@@ -42,6 +51,8 @@ export interface RunContext {
   events: CellEvents;
   /** Runs a target's host-side `prepare` command once per run. */
   prepare(targetName: string): Promise<PreparedTarget | undefined>;
+  /** Proves the cell's runner runs a known program faithfully (once per arch/toolchain and run). */
+  checkRunner(cell: Cell, runner: Runner): Promise<RunnerVerdict>;
   /** CMake generator arguments (['-G', 'Ninja'] when ninja is present). */
   generator: string[];
 }

@@ -8,15 +8,15 @@ import { isAbsolute, join, resolve } from 'node:path';
 
 import type { Cell } from '../matrix/cells.js';
 import type { RunStageSpec } from '../matrix/types.js';
-import type { CellResult, CellStatus, CellVersions, StageResult } from '../results/types.js';
+import type { AttemptResult, CellResult, CellStatus, CellVersions, StageResult } from '../results/types.js';
 import { cflagsFor, compilerName, ldflagsFor, linkerFor, probeToolchain, toolchainPackages } from '../build/toolchain.js';
 import { which } from '../build/which.js';
 import { chooseRunner, stageBlocked, wrapCommand, type Runner } from '../qemu/runner.js';
 import { runCommand, type CommandResult } from '../runtime/command.js';
 import { formatCommand } from '../runtime/quote.js';
 import type { RunContext } from './context.js';
-import { clip, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from './first-error.js';
-import { parseTap, tapFailureLine } from './tap.js';
+import { classifyBuild, classifyRun, type StageOutcome } from './classify.js';
+import { freshBuildTree } from './build-tree.js';
 import { buildDir, displayPath, logDir, reportLogPath } from './paths.js';
 
 /** The commands of a cell, built once: run, reported, and joined into the reproducer. */
@@ -97,12 +97,6 @@ export function reproducer(plan: CellPlan, root: string, onlyStage?: string): st
   return parts.join(' && ');
 }
 
-interface StageOutcome {
-  result: StageResult;
-  /** Cell status this stage implies when it did not pass. */
-  status?: CellStatus;
-}
-
 export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> {
   const started = performance.now();
   const plan = planCell(cell, ctx);
@@ -178,21 +172,21 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     }
   }
 
-  const runStep = async (name: string, kind: StageResult['kind'], argv: string[], cwd: string, timeoutS: number): Promise<CommandResult> => {
+  const runStep = async (name: string, argv: string[], cwd: string, timeoutS: number, logName = name): Promise<CommandResult> => {
     ctx.events.stageStart?.(cell, name);
     return runCommand({
       file: argv[0]!,
       args: argv.slice(1),
       cwd,
       timeoutMs: timeoutS * 1000,
-      logPath: join(logs, `${name}.log`),
+      logPath: join(logs, `${logName}.log`),
       logLimit: ctx.config.defaults.logLimit,
       signal: ctx.signal,
       registry: ctx.registry,
       onOutput: ctx.options.verbose ? (chunk) => ctx.events.output?.(cell, name, chunk) : undefined,
     });
   };
-  const stageResult = (name: string, kind: StageResult['kind'], r: CommandResult): StageResult => ({
+  const stageResult = (name: string, kind: StageResult['kind'], r: CommandResult, logName = name): StageResult => ({
     name,
     kind,
     status: 'pass',
@@ -201,141 +195,137 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     exitCode: r.exitCode,
     ...(r.signal ? { signal: r.signal } : {}),
     durationMs: r.durationMs,
-    log: reportLogPath(cell.id, name),
+    log: reportLogPath(cell.id, logName),
     ...(r.logTruncated ? { logTruncated: true } : {}),
   });
+  const record = (result: StageResult): void => {
+    stages.push(result);
+    ctx.events.stageEnd?.(cell, result);
+  };
 
   // Configure and build: failures here are the code's (or the toolchain's).
+  // A changed configure line starts the build tree from scratch.
+  const tree = await freshBuildTree(plan);
   const buildSteps: { name: 'configure' | 'build'; argv: string[] }[] = [];
-  if (plan.configure) buildSteps.push({ name: 'configure', argv: plan.configure });
+  if (tree.configure) buildSteps.push({ name: 'configure', argv: tree.configure });
   buildSteps.push({ name: 'build', argv: plan.build });
-  await mkdir(plan.buildDir, { recursive: true });
   for (const step of buildSteps) {
-    const r = await runStep(step.name, step.name, step.argv, ctx.config.root, ctx.options.timeout);
+    const r = await runStep(step.name, step.argv, ctx.config.root, ctx.options.timeout);
     const outcome = classifyBuild(step.name, r, stageResult(step.name, step.name, r));
-    stages.push(outcome.result);
-    ctx.events.stageEnd?.(cell, outcome.result);
+    record(outcome.result);
     if (outcome.status) {
       return finish(outcome.status, { stage: step.name, firstError: outcome.result.firstError, signal: outcome.result.signal });
     }
+    if (step.name === 'configure') await tree.configured();
   }
 
   // Run stages: the code under test, natively or under qemu; retried on failure.
-  let flaky = false;
+  let runnerChecked = false;
   let attempts = 1;
+  const flakyStages: { stage: StageResult; failed: AttemptResult; known: boolean }[] = [];
   for (const stage of plan.stages) {
     if (stage.blocked) {
-      const skipped: StageResult = { name: stage.spec.name, kind: stage.spec.kind, status: 'skip', durationMs: 0, firstError: stage.blocked };
-      stages.push(skipped);
-      ctx.events.stageEnd?.(cell, skipped);
+      record({ name: stage.spec.name, kind: stage.spec.kind, status: 'skip', durationMs: 0, firstError: stage.blocked });
       continue;
     }
     if (!existsSync(stage.program)) {
       // The build passed but did not produce what matrix.yaml runs: the project's fault.
       const missingProgram: StageResult = { name: stage.spec.name, kind: stage.spec.kind, status: 'fail', durationMs: 0, firstError: `${displayPath(plan.buildDir, stage.program)} was not built (the build succeeded without it)` };
-      stages.push(missingProgram);
-      ctx.events.stageEnd?.(cell, missingProgram);
+      record(missingProgram);
       return finish('fail', { stage: stage.spec.name, firstError: missingProgram.firstError, attempts });
     }
-    let outcome: StageOutcome | undefined;
-    let tries = 0;
+    if (!runnerChecked) {
+      // No verdict from a runner that has not shown it runs programs faithfully.
+      ctx.events.stageStart?.(cell, RUNNER_CHECK);
+      const check = await ctx.checkRunner(cell, plan.runner);
+      runnerChecked = true;
+      const checked: StageResult = {
+        name: RUNNER_CHECK,
+        kind: 'check',
+        status: check.ok ? 'pass' : 'error',
+        durationMs: check.durationMs,
+        ...(check.commands.length ? { command: check.commands.join(' ; ') } : {}),
+        ...(check.ok ? {} : { firstError: check.evidence }),
+      };
+      record(checked);
+      if (!check.ok) {
+        const why = check.evidence ?? 'the runner check failed';
+        for (const rest of plan.stages) {
+          if (!stages.some((s) => s.name === rest.spec.name)) {
+            stages.push({ name: rest.spec.name, kind: rest.spec.kind, status: 'error', durationMs: 0, firstError: `not run: ${why}` });
+          }
+        }
+        return finish('error', { stage: RUNNER_CHECK, firstError: why });
+      }
+    }
+    const timeoutS = stage.spec.timeout ?? ctx.options.timeout;
     const maxTries = 1 + Math.max(0, ctx.options.retries);
-    while (tries < maxTries) {
-      tries++;
-      const r = await runStep(stage.spec.name, stage.spec.kind, stage.argv, plan.buildDir, stage.spec.timeout ?? ctx.options.timeout);
-      outcome = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r), plan.runner, stage.spec.timeout ?? ctx.options.timeout);
+    const tries: AttemptResult[] = [];
+    let outcome: StageOutcome | undefined;
+    while (tries.length < maxTries) {
+      const n = tries.length + 1;
+      const logName = n === 1 ? stage.spec.name : `${stage.spec.name}.${n - 1}`;
+      const r = await runStep(stage.spec.name, stage.argv, plan.buildDir, timeoutS, logName);
+      outcome = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r, logName), plan.runner, timeoutS);
+      const res = outcome.result;
+      tries.push({
+        attempt: n,
+        status: res.status,
+        ...(res.exitCode !== undefined ? { exitCode: res.exitCode } : {}),
+        ...(res.signal ? { signal: res.signal } : {}),
+        ...(res.firstError ? { firstError: res.firstError } : {}),
+        durationMs: res.durationMs,
+        ...(res.log ? { log: res.log } : {}),
+      });
       // Only code failures are retried: a timeout or infrastructure error would just cost time again.
-      if (!outcome.status || outcome.status !== 'fail' || ctx.signal.aborted) break;
+      if (outcome.status !== 'fail' || ctx.signal.aborted) break;
     }
-    outcome!.result.attempts = tries;
-    attempts = Math.max(attempts, tries);
-    stages.push(outcome!.result);
-    ctx.events.stageEnd?.(cell, outcome!.result);
+    const result = outcome!.result;
+    result.attempts = tries.length;
+    if (tries.length > 1) result.tries = tries;
+    attempts = Math.max(attempts, tries.length);
+    record(result);
     if (outcome!.status) {
-      return finish(outcome!.status, { stage: stage.spec.name, firstError: outcome!.result.firstError, signal: outcome!.result.signal, attempts });
+      return finish(outcome!.status, { stage: stage.spec.name, firstError: result.firstError, signal: result.signal, attempts });
     }
-    if (tries > 1) flaky = true;
-  }
-  const last = [...stages].reverse().find((s) => s.status === 'pass');
-  return finish(flaky ? 'flaky' : 'pass', { stage: last?.name, attempts, ...(flaky ? { reason: 'failed, then passed on retry' } : {}) });
-}
-
-function classifyBuild(name: string, r: CommandResult, result: StageResult): StageOutcome {
-  if (r.canceled || r.timedOut) delete result.signal;
-  if (r.canceled) return fail(result, 'error', 'interrupted (run canceled)');
-  if (r.timedOut) return fail(result, 'timeout', `${name} exceeded its time limit; process tree killed`);
-  if (r.spawnError) return fail(result, 'error', clip(r.spawnError));
-  if (r.exitCode === 0 && !r.signal) return { result };
-  if (diskFull(r.output)) return fail(result, 'error', firstErrorLine(r.output) ?? 'no space left on device');
-  if (name === 'configure' && toolchainBroken(r.output)) {
-    return fail(result, 'error', `toolchain cannot build a test program: ${firstErrorLine(r.output) ?? lastLine(r.output) ?? ''}`, r.output);
-  }
-  if (r.signal) return fail(result, 'error', `${name} tool killed by ${r.signal}`);
-  return fail(result, 'fail', firstErrorLine(r.output) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`, r.output);
-}
-
-export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number): StageOutcome {
-  if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
-  if (r.canceled) return fail(result, 'error', 'interrupted (run canceled)');
-  if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
-  if (r.spawnError) return fail(result, 'error', `could not start: ${clip(r.spawnError)}`);
-  if (diskFull(r.output)) return fail(result, 'error', 'no space left on device');
-  if (runner.kind === 'qemu') {
-    const infra = qemuInfrastructureError(r.output);
-    if (infra && r.exitCode !== 0) return fail(result, 'error', infra, r.output);
-  }
-  // qemu also prints "uncaught target signal" for a forked child that a test
-  // expects to trap: trust it only when the process itself did not exit cleanly.
-  const signal = r.signal ?? (runner.kind === 'qemu' && r.exitCode !== 0 ? qemuTargetSignal(r.output) : undefined);
-  if (signal) result.signal = signal;
-
-  let why: string | undefined;
-  if (spec.format === 'tap') {
-    const tap = parseTap(r.stdout);
-    result.tests = tap.tests;
-    if (tap.planned !== undefined) result.testsPlanned = tap.planned;
-    if (!tap.ok || r.exitCode !== 0 || signal) {
-      why = tapFailureLine(tap) ?? `exit code ${r.exitCode}`;
+    if (tries.length > 1) {
+      flakyStages.push({ stage: result, failed: tries[0]!, known: stage.spec.knownFlaky === true || cell.target.knownFlaky === true });
     }
-  } else if (spec.format === 'expect') {
-    const got = r.stdout.trim();
-    const want = (spec.expectStdout ?? '').trim();
-    if (got !== want) why = `expected output ${JSON.stringify(clip(want, 80))}, got ${JSON.stringify(clip(got, 80))}`;
-    else if (r.exitCode !== 0 || signal) why = `exit code ${r.exitCode}`;
-  } else if (r.exitCode !== 0 || signal) {
-    why = firstErrorLine(r.output) ?? lastLine(r.output) ?? `exit code ${r.exitCode}`;
   }
-  if (spec.kind === 'bench') result.data = parseJsonTail(r.stdout);
-  if (signal) {
-    const detail = firstErrorLine(r.output);
-    why = `crashed with ${signal}${why ? `: ${why}` : ''}${detail && !why?.includes(detail) && !/uncaught target signal/.test(detail) ? ` (${detail})` : ''}`;
+
+  // A cell is green only when a test really ran here and passed.
+  const ran = stages.filter((s) => (s.kind === 'test' || s.kind === 'check') && s.name !== RUNNER_CHECK && s.status === 'pass');
+  if (ran.length === 0) {
+    return finish('skip', { stage: lastRunStage(plan, stages)?.name, attempts, reason: vacuousReason(plan, stages) });
   }
-  if (why) return fail(result, 'fail', clip(why), r.output);
-  return { result };
-}
-
-function fail(result: StageResult, status: CellStatus, firstError: string, output?: string): StageOutcome {
-  result.status = status === 'timeout' ? 'timeout' : status === 'error' ? 'error' : 'fail';
-  result.firstError = firstError;
-  if (output) result.excerpt = logExcerpt(output);
-  return { result, status };
-}
-
-/** The last lines of a log (at most 40 lines, 4 KiB). */
-export function logExcerpt(output: string): string {
-  const lines = output.trimEnd().split('\n').slice(-40);
-  const text = lines.join('\n');
-  return text.length > 4096 ? text.slice(-4096) : text;
-}
-
-/** A benchmark's JSON output (the whole stdout, or its last JSON object). */
-function parseJsonTail(stdout: string): unknown {
-  const text = stdout.trim();
-  const start = text.startsWith('{') || text.startsWith('[') ? 0 : text.lastIndexOf('\n{') + 1;
-  try {
-    return JSON.parse(text.slice(start));
-  } catch {
-    return undefined;
+  const flaky = flakyStages[0];
+  if (flaky) {
+    return finish('flaky', {
+      stage: flaky.stage.name,
+      attempts,
+      firstError: flaky.failed.firstError,
+      ...(flaky.failed.signal ? { signal: flaky.failed.signal } : {}),
+      reason: `failed on attempt 1${flaky.failed.signal ? ` (${flaky.failed.signal})` : ''}, passed on attempt ${flaky.stage.attempts}${flaky.known ? '; matrix.yaml declares this stage known-flaky' : ''}`,
+      ...(flakyStages.every((f) => f.known) ? { knownFlaky: true } : {}),
+    });
   }
+  return finish('pass', { stage: ran[ran.length - 1]!.name, attempts });
 }
 
+/** The name of the stage that proves the runner before the first run stage. */
+export const RUNNER_CHECK = 'runner-check';
+
+function lastRunStage(plan: CellPlan, stages: StageResult[]): StageResult | undefined {
+  const names = new Set(plan.stages.map((s) => s.spec.name));
+  return [...stages].reverse().find((s) => names.has(s.name)) ?? stages[stages.length - 1];
+}
+
+/** Why a cell that built has no test that ran and passed. */
+function vacuousReason(plan: CellPlan, stages: StageResult[]): string {
+  if (plan.stages.length === 0) return 'built; the target has no run stages';
+  const names = new Set(plan.stages.map((s) => s.spec.name));
+  const why = [...new Set(stages.filter((s) => names.has(s.name) && s.status === 'skip').map((s) => s.firstError ?? 'skipped'))];
+  const testStages = plan.stages.filter((s) => s.spec.kind !== 'bench').length;
+  if (testStages === 0) return 'built; only benchmarks ran (a benchmark proves nothing about correctness)';
+  return `built; no test stage ran here: ${why.join('; ') || 'every test stage was skipped'}`;
+}

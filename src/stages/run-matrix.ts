@@ -2,6 +2,8 @@
 // RunResults record. Cached cells cost a hash and a file read; excluded and
 // expected-skip cells appear with their reason; on cancellation the cells that
 // did not run are reported as such and the record is marked incomplete.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,27 +12,35 @@ import type { Cell, Selection } from '../matrix/cells.js';
 import { expandMatrix, selectCells } from '../matrix/cells.js';
 import type { MatrixConfig } from '../matrix/types.js';
 import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
-import { SCHEMA_VERSION, UNEXPECTED_STATUSES } from '../results/types.js';
+import { isUnexpected, SCHEMA_VERSION } from '../results/types.js';
 import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
 import { ResultCache } from '../cache/store.js';
 import { probeToolchain } from '../build/toolchain.js';
 import { VersionProbe } from '../build/versions.js';
 import { which } from '../build/which.js';
-import { chooseRunner } from '../qemu/runner.js';
+import { chooseRunner, type Runner } from '../qemu/runner.js';
 import { runCommand } from '../runtime/command.js';
 import { hostInfo, hostMachine } from '../runtime/host.js';
 import { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import { formatCommand } from '../runtime/quote.js';
-import type { CellEvents, PreparedTarget, RunContext, RunOptions } from './context.js';
+import type { CellEvents, PreparedTarget, RunContext, RunnerVerdict, RunOptions } from './context.js';
 import { applyExpectation, skippedByExpectation } from './expectations.js';
 import { planCell, reproducer, runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from './first-error.js';
+import { INTERRUPTED } from './classify.js';
+import { buildCanary, CANARY_SOURCE, checkRunner } from '../qemu/canary.js';
 import { collectExtras } from '../results/bench-extras.js';
 
 export const TOOL_VERSION = '0.1.0';
 
-/** Content hash of the orchestrator's own stage code (this directory of the build). */
-const ORCHESTRATOR_HASH = new SourceHasher(dirname(fileURLToPath(import.meta.url))).hash(['.']);
+/**
+ * Content hash of every part of the orchestrator that decides a verdict: what
+ * builds command lines, picks runners, runs processes, checks the runner and
+ * classifies. A change to any of them reruns the cells.
+ */
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
+const VERDICT_CODE = ['stages', 'qemu', 'build', 'runtime', 'matrix', 'cache', 'results/types.js'];
+const ORCHESTRATOR_HASH = new SourceHasher(DIST).hash(VERDICT_CODE);
 
 export interface MatrixRunInput {
   config: MatrixConfig;
@@ -67,6 +77,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   const registry = input.registry ?? new ProcessGroupRegistry();
   const events = input.events ?? {};
   const preparing = new Map<string, Promise<PreparedTarget | undefined>>();
+  const runnerChecks = new Map<string, Promise<RunnerVerdict>>();
   const ctx: RunContext = {
     config,
     machine,
@@ -77,6 +88,15 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
     signal,
     events,
     generator: which('ninja') ? ['-G', 'Ninja'] : [],
+    checkRunner(cell, runner) {
+      const key = `${cell.arch.name}\0${cell.toolchain.name}`;
+      let p = runnerChecks.get(key);
+      if (!p) {
+        p = verifyRunner(cell, runner, ctx);
+        runnerChecks.set(key, p);
+      }
+      return p;
+    },
     prepare(targetName) {
       let p = preparing.get(targetName);
       if (!p) {
@@ -122,13 +142,9 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
       if (!next) return;
       const { cell, inputHash } = next;
       events.cellStart?.(cell);
-      let raw: CellResult;
-      try {
-        raw = { ...(await runCell(cell, ctx)), inputHash };
-      } catch (error) {
-        raw = { ...notRun(cell, ctx, 'error', `internal error: ${(error as Error).message}`), inputHash };
-      }
-      const interrupted = signal.aborted && raw.stages.some((s) => s.firstError === 'interrupted (run canceled)');
+      // An exception here is a bug in matrix, not a cell's result: it ends the run (exit 3).
+      const raw: CellResult = { ...(await runCell(cell, ctx)), inputHash };
+      const interrupted = signal.aborted && raw.stages.some((s) => s.firstError === INTERRUPTED);
       if (!interrupted) await cache.put(raw);
       const final = interrupted ? raw : applyExpectation(raw, cell.expectation);
       results.set(cell.id, final);
@@ -178,7 +194,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
 export function summarize(cells: readonly CellResult[]): RunResults['summary'] {
   const counts: Record<CellStatus, number> = { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, skip: 0, flaky: 0 };
   for (const c of cells) counts[c.status]++;
-  const unexpected = cells.filter((c) => UNEXPECTED_STATUSES.includes(c.status)).length;
+  const unexpected = cells.filter(isUnexpected).length;
   return { ...counts, total: cells.length, unexpected };
 }
 
@@ -216,10 +232,40 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
     compiler: tc.compiler ? await ctx.probe.version(tc.compiler) : tc.missing,
     runner: runner.kind,
     qemu: runner.kind === 'qemu' ? await ctx.probe.version(runner.qemu) : undefined,
+    runnerFile: runner.kind === 'qemu' ? fileFingerprint(runner.qemu) : undefined,
+    canary: CANARY_SOURCE,
+    // The exact command lines (configure arguments, make variables, stage argv).
+    commands: (() => {
+      const plan = planCell(cell, ctx);
+      return { configure: plan.configure, build: plan.build, stages: plan.stages.map((s) => [s.argv, s.blocked]) };
+    })(),
     generator: ctx.generator,
     sources: hasher.hash(inputs),
     toolchainFiles: hasher.hash([dirname(cell.toolchain.cmakeToolchain)]),
   });
+}
+
+/** Builds the arch/toolchain's canary and runs it under the runner (see qemu/canary.ts). */
+async function verifyRunner(cell: Cell, runner: Runner, ctx: RunContext): Promise<RunnerVerdict> {
+  const tc = probeToolchain(cell.toolchain, cell.arch, ctx.machine);
+  const compilerVersion = tc.compiler ? await ctx.probe.version(tc.compiler) : '';
+  const canary = await buildCanary(cell.toolchain, cell.arch, { cacheDir: ctx.cacheDir, compilerVersion, signal: ctx.signal, registry: ctx.registry });
+  if (!canary.ok) {
+    return { ok: false, evidence: `the runner cannot be checked: the canary program does not build with this toolchain: ${canary.error}`, commands: [formatCommand(canary.command)], durationMs: 0 };
+  }
+  const dir = dirname(canary.path);
+  return checkRunner(runner, canary.path, { cwd: dir, timeoutMs: Math.min(60, ctx.options.timeout) * 1000, signal: ctx.signal, registry: ctx.registry, logDir: dir });
+}
+
+/** Content hash of a small runner (a wrapper script), or size and mtime of a large binary. */
+function fileFingerprint(path: string): string {
+  try {
+    const st = statSync(path);
+    if (st.size <= 1 << 20) return createHash('sha256').update(readFileSync(path)).digest('hex');
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'absent';
+  }
 }
 
 async function prepareTarget(config: MatrixConfig, cacheDir: string, targetName: string, ctx: RunContext): Promise<PreparedTarget | undefined> {

@@ -1,0 +1,59 @@
+// A build tree remembers the command line that configured it. When that line
+// changes (a cflags, ldflags or linker edit in matrix.yaml), the tree starts
+// from scratch: CMake keeps cached flags and make never rebuilds objects for a
+// changed command line, so an edited flag would otherwise never reach the build.
+import { readdirSync } from 'node:fs';
+import { readFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { CellPlan } from './run-cell.js';
+
+const STAMP = '.matrix-configured.json';
+
+export interface BuildTree {
+  /** The configure command to run (with `--fresh` when the tree was configured differently). */
+  configure?: string[];
+  /** Whether the tree was reset for this run. */
+  fresh: boolean;
+  /** Record the configure line once configure (or, for make, the reset) succeeded. */
+  configured(): Promise<void>;
+}
+
+async function readStamp(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function hasContents(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export async function freshBuildTree(plan: Pick<CellPlan, 'buildDir' | 'configure' | 'build'>): Promise<BuildTree> {
+  const stampFile = join(plan.buildDir, STAMP);
+  // make has no configure step: its whole command line is what configures the objects.
+  const line = JSON.stringify(plan.configure ?? plan.build);
+  const previous = await readStamp(stampFile);
+  // A tree with no stamp but with contents was configured by someone else: start over too.
+  const changed = previous === undefined ? hasContents(plan.buildDir) : previous !== line;
+  const write = async () => {
+    const tmp = `${stampFile}.${process.pid}.tmp`;
+    await writeFile(tmp, line);
+    await rename(tmp, stampFile);
+  };
+  if (!plan.configure) {
+    if (changed) await rm(plan.buildDir, { recursive: true, force: true });
+    await mkdir(plan.buildDir, { recursive: true });
+    if (previous !== line) await write();
+    return { fresh: changed, configured: async () => {} };
+  }
+  await mkdir(plan.buildDir, { recursive: true });
+  const configure = changed ? [plan.configure[0]!, '--fresh', ...plan.configure.slice(1)] : plan.configure;
+  return { configure, fresh: changed, configured: write };
+}

@@ -1,0 +1,114 @@
+// What one finished command means for its stage and for the cell: pure
+// functions from a command's result to a stage status and first error. Code
+// failures are `fail`; the machine's trouble (qemu, toolchain, disk) is
+// `error`; a stage that tested nothing is `skip`, never `pass`.
+import type { RunStageSpec } from '../matrix/types.js';
+import type { CellStatus, StageResult } from '../results/types.js';
+import type { CommandResult } from '../runtime/command.js';
+import type { Runner } from '../qemu/runner.js';
+import { clip, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from './first-error.js';
+import { parseTap, tapFailureLine } from './tap.js';
+
+export interface StageOutcome {
+  result: StageResult;
+  /** Cell status this stage implies when it did not pass (a skipped stage implies none). */
+  status?: CellStatus;
+}
+
+export const INTERRUPTED = 'interrupted (run canceled)';
+
+export function classifyBuild(name: string, r: CommandResult, result: StageResult): StageOutcome {
+  if (r.canceled || r.timedOut) delete result.signal;
+  if (r.canceled) return fail(result, 'error', INTERRUPTED);
+  if (r.timedOut) return fail(result, 'timeout', `${name} exceeded its time limit; process tree killed`);
+  if (r.spawnError) return fail(result, 'error', clip(r.spawnError));
+  if (r.exitCode === 0 && !r.signal) return { result };
+  if (diskFull(r.output)) return fail(result, 'error', firstErrorLine(r.output) ?? 'no space left on device');
+  if (name === 'configure' && toolchainBroken(r.output)) {
+    return fail(result, 'error', `toolchain cannot build a test program: ${firstErrorLine(r.output) ?? lastLine(r.output) ?? ''}`, r.output);
+  }
+  if (r.signal) return fail(result, 'error', `${name} tool killed by ${r.signal}`);
+  return fail(result, 'fail', firstErrorLine(r.output) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`, r.output);
+}
+
+export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number): StageOutcome {
+  if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
+  if (r.canceled) return fail(result, 'error', INTERRUPTED);
+  if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
+  if (r.spawnError) return fail(result, 'error', `could not start: ${clip(r.spawnError)}`);
+  if (diskFull(r.output)) return fail(result, 'error', 'no space left on device');
+  if (runner.kind === 'qemu') {
+    const infra = qemuInfrastructureError(r.output);
+    if (infra && r.exitCode !== 0) return fail(result, 'error', infra, r.output);
+    // Killed by a signal with no guest signal reported and not one byte of output:
+    // qemu itself died before the program started.
+    if (r.signal && !qemuTargetSignal(r.output) && r.output.trim() === '') {
+      return fail(result, 'error', `${runner.qemu} died from ${r.signal} before the program printed anything (the emulator, not the code)`);
+    }
+  }
+  // qemu also prints "uncaught target signal" for a forked child that a test
+  // expects to trap: trust it only when the process itself did not exit cleanly.
+  const signal = r.signal ?? (runner.kind === 'qemu' && r.exitCode !== 0 ? qemuTargetSignal(r.output) : undefined);
+  if (signal) result.signal = signal;
+  const exited = signal ? undefined : `exit code ${r.exitCode}`;
+
+  let why: string | undefined;
+  let skipped: string | undefined;
+  if (spec.format === 'tap') {
+    const tap = parseTap(r.stdout);
+    result.tests = tap.tests;
+    if (tap.planned !== undefined) result.testsPlanned = tap.planned;
+    if (tap.verdict === 'fail') why = tapFailureLine(tap) ?? exited;
+    else if (r.exitCode !== 0 || signal) why = exited ?? tapFailureLine(tap);
+    else if (tap.verdict === 'skip') skipped = `every test skipped: ${tap.skipReason}`;
+  } else if (spec.format === 'expect') {
+    const got = r.stdout.trim();
+    const want = (spec.expectStdout ?? '').trim();
+    if (got !== want) why = `expected output ${JSON.stringify(clip(want, 80))}, got ${JSON.stringify(clip(got, 80))}`;
+    else if (r.exitCode !== 0 || signal) why = exited;
+  } else if (r.exitCode !== 0 || signal) {
+    why = firstErrorLine(r.output) ?? lastLine(r.output) ?? exited;
+  }
+  if (spec.kind === 'bench' && !why) {
+    const data = parseJsonTail(r.stdout);
+    if (data === undefined) why = `benchmark printed no JSON${r.stdout.trim() ? `: ${JSON.stringify(clip(r.stdout.trim(), 120))}` : ' (empty output)'}`;
+    else result.data = data;
+  }
+  if (signal) {
+    const detail = firstErrorLine(r.output);
+    why = `crashed with ${signal}${why ? `: ${why}` : ''}${detail && !why?.includes(detail) && !/uncaught target signal/.test(detail) ? ` (${detail})` : ''}`;
+  }
+  if (why) return fail(result, 'fail', clip(why), r.output);
+  if (skipped) {
+    result.status = 'skip';
+    result.firstError = clip(skipped);
+  }
+  return { result };
+}
+
+export function fail(result: StageResult, status: CellStatus, firstError: string, output?: string): StageOutcome {
+  result.status = status === 'timeout' ? 'timeout' : status === 'error' ? 'error' : 'fail';
+  result.firstError = firstError;
+  if (output) result.excerpt = logExcerpt(output);
+  return { result, status };
+}
+
+/** The last lines of a log (at most 40 lines, 4 KiB). */
+export function logExcerpt(output: string): string {
+  const lines = output.trimEnd().split('\n').slice(-40);
+  const text = lines.join('\n');
+  return text.length > 4096 ? text.slice(-4096) : text;
+}
+
+/** A benchmark's JSON output (the whole stdout, or its last JSON object); undefined when there is none. */
+export function parseJsonTail(stdout: string): unknown {
+  const text = stdout.trim();
+  if (!text) return undefined;
+  const start = text.startsWith('{') || text.startsWith('[') ? 0 : text.lastIndexOf('\n{') + 1;
+  try {
+    const value: unknown = JSON.parse(text.slice(start));
+    return value !== null && typeof value === 'object' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
