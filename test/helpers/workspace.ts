@@ -108,7 +108,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
   });
 }
 
-export function readStatus(ws: Workspace): { complete: boolean; cells: { id: string; arch: string; toolchain: string; target: string; status: string; stage?: string; signal?: string; firstError?: string; reason?: string; install?: string; cached: boolean; reproducer: string; stages: { name: string; status: string; log?: string; logTruncated?: boolean }[] }[]; summary: Record<string, number> } {
+export function readStatus(ws: Workspace): { complete: boolean; cells: { id: string; arch: string; toolchain: string; target: string; status: string; stage?: string; signal?: string; firstError?: string; reason?: string; install?: string; cached: boolean; reproducer: string; stages: { name: string; status: string; command?: string; log?: string; logTruncated?: boolean }[] }[]; summary: Record<string, number> } {
   return JSON.parse(readFileSync(join(ws.reportsDir, 'status.json'), 'utf8'));
 }
 
