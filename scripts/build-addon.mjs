@@ -21,7 +21,8 @@ const outDir = join(root, 'build', 'addon');
 const cmakeDir = join(outDir, 'cmake');
 const statusPath = join(outDir, 'status.json');
 const logPath = join(outDir, 'build.log');
-const required = process.env.MATRIX_ADDON_REQUIRED === '1';
+// MATRIX_ADDON_REQUIRE_COPYJIT=1 (CI) also forbids the fallback without copyjit.
+const required = process.env.MATRIX_ADDON_REQUIRED === '1' || process.env.MATRIX_ADDON_REQUIRE_COPYJIT === '1';
 
 function writeStatus(status) {
   mkdirSync(outDir, { recursive: true });
@@ -106,6 +107,10 @@ function build(copyjit, logSuffix) {
 console.error(`matrix: building the host addon (${cmake.version}; ${cc.version}) ...`);
 let withoutCopyjit;
 let err = build(true, '');
+if (err && process.env.MATRIX_ADDON_REQUIRE_COPYJIT === '1') {
+  // CI: an addon without copyjit would let the differential fuzz quietly skip.
+  fail(`the addon with copyjit did not build: ${err}`, `MATRIX_ADDON_REQUIRE_COPYJIT=1 forbids the fallback without copyjit; full log: ${logPath}`);
+}
 if (err) {
   // copyjit's templates are the most fragile part: keep the rest of the addon.
   withoutCopyjit = err;

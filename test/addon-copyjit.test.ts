@@ -41,6 +41,14 @@ function corpus(): Expected[] {
 const addon = loadAddon();
 const copyjit = addon?.buildInfo().copyjit ? addon : null;
 
+// CI sets MATRIX_ADDON_REQUIRE_COPYJIT=1: the differential fuzz below must not quietly skip there.
+describe.runIf(process.env.MATRIX_ADDON_REQUIRE_COPYJIT === '1')('the addon CI tests with', () => {
+  it('has the copyjit binding', () => {
+    expect(addon, 'the addon did not load').not.toBeNull();
+    expect(addon!.buildInfo().copyjit, `addon built without copyjit: ${addon!.buildInfo().missing ?? ''}`).toBe(true);
+  });
+});
+
 describe.skipIf(!copyjit)('copyjit programs through the addon', () => {
   const programs = corpus();
 

@@ -69,3 +69,28 @@ ${stage}`));
     expect(cached).toEqual([]);
   }, 120_000);
 });
+
+describe('the cache key covers the runner', () => {
+  let ws: Workspace;
+  afterAll(() => ws?.cleanup());
+
+  it('reruns the cells of a wrapper runner whose script changed', async () => {
+    ws = makeWorkspace();
+    const wrapper = join(ws.dir, 'qemu-wrapper');
+    writeFileSync(wrapper, '#!/bin/sh\nexec qemu-aarch64 "$@"\n', { mode: 0o755 });
+    ws.writeMatrix(fixtureMatrix(makeTarget('good', stage)).replace('architectures:\n', `architectures:
+  wrapped:
+    triple: aarch64-linux-gnu
+    debian: arm64
+    qemu: ${wrapper}
+    native_on: []
+`));
+    const env = { MATRIX_CACHE_DIR: join(ws.dir, 'cache') };
+    const args = ['run', '--config', ws.matrixFile, '--out', ws.reportsDir, '--arch', 'wrapped,x86_64', '--toolchain', 'gcc'];
+    expect((await runCli(args, { env })).code).toBe(0);
+    appendFileSync(wrapper, '# a different runner now\n');
+    expect((await runCli(args, { env })).code).toBe(0);
+    const cells = readStatus(ws).cells.filter((c) => !c.reason?.startsWith('not selected'));
+    expect(cells.map((c) => [c.id, c.status, c.cached]).sort()).toEqual([['good-wrapped-gcc', 'pass', false], ['good-x86_64-gcc', 'pass', true]]);
+  }, 120_000);
+});

@@ -17,7 +17,7 @@ const stage = TAP_STAGE;
 
 interface Status {
   complete: boolean;
-  cells: { id: string; status: string; stage?: string; excluded?: string; firstError?: string }[];
+  cells: { id: string; status: string; stage?: string; excluded?: string; firstError?: string; cached?: boolean }[];
   history?: { runs: number; cells: Record<string, { streak: number; change?: string; flips: number; previous?: string }> };
   groups?: { stage: string; cells: string[]; description: string }[];
 }
@@ -39,9 +39,12 @@ ${makeTarget('segv', stage)}
     expect(full.code).toBe(1); // segv fails
     const shards = [];
     for (const i of [1, 2, 3]) {
-      const r = await run('--shard', `${i}/3`, '--out', join(ws.dir, `shard${i}`));
+      // Each shard machine starts with its own empty cache, so every shard really runs.
+      const r = await runCli(['run', '--config', ws.matrixFile, '--shard', `${i}/3`, '--out', join(ws.dir, `shard${i}`)], { env: { MATRIX_CACHE_DIR: join(ws.dir, `cache${i}`) } });
       expect(r.stderr).not.toMatch(/internal error/);
-      shards.push(status(join(ws.dir, `shard${i}`)));
+      const s = status(join(ws.dir, `shard${i}`));
+      expect(s.cells.filter((c) => !c.excluded && c.cached).map((c) => c.id), `shard ${i} ran from cache`).toEqual([]);
+      shards.push(s);
     }
     // Every cell ran in exactly one shard.
     const ran = shards.flatMap((s) => s.cells.filter((c) => !c.excluded).map((c) => c.id)).sort();

@@ -160,6 +160,15 @@ expectations:
     expect(c.status).toBe('flaky');
   });
 
+  it('ends the run with exit 3 and the stack on an exception inside the engine, never a cell error', async () => {
+    const r = await runCli(['run', '--config', ws.matrixFile, '--out', join(ws.dir, 'bug'), '--toolchain', 'gcc', '--arch', 'x86_64', '--target', 'good', '--no-cache'], {
+      env: { MATRIX_CACHE_DIR: join(ws.dir, 'cache'), MATRIX_FAULT_INJECT: 'throw-in-cell:good-x86_64-gcc' },
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/internal error[^]*injected fault in good-x86_64-gcc[^]*\n\s+at /);
+    expect(existsSync(join(ws.dir, 'bug/status.json'))).toBe(false);
+  });
+
   it('checks the runner: one that runs nothing and exits 0 is an error, with the evidence', () => {
     const c = cell('good-noop-gcc');
     expect(c.status).toBe('error');

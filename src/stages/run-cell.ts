@@ -98,6 +98,8 @@ export function reproducer(plan: CellPlan, root: string, onlyStage?: string): st
 }
 
 export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> {
+  // A deliberate engine bug, so the tests can prove a bug is exit 3 with its stack, never a cell `error`.
+  if (process.env.MATRIX_FAULT_INJECT === `throw-in-cell:${cell.id}`) throw new Error(`injected fault in ${cell.id} (MATRIX_FAULT_INJECT)`);
   const started = performance.now();
   const plan = planCell(cell, ctx);
   const stages: StageResult[] = [];
