@@ -135,7 +135,10 @@ describe('history across runs', () => {
 describe('root-cause groups', () => {
   const cell = (arch: string, toolchain: string, status: CellResult['status'], stage: string, firstError: string): CellResult => ({
     id: `native-${arch}-${toolchain}`, arch, toolchain, target: 'native', status, stage, firstError, runner: 'qemu', versions: {}, durationMs: 1, stages: [], reproducer: '', cached: false, attempts: 1,
+    ...(BITS[arch] ? { bits: BITS[arch] } : {}),
   });
+  // As matrix.yaml declares them (`bits:`): the engine never guesses a width from a name.
+  const BITS: Record<string, 32 | 64> = { x86_64: 64, i686: 32, arm: 32, riscv64: 64 };
 
   it('groups the same normalised first error at the same stage and says what the cells share', () => {
     const cells = [

@@ -1,20 +1,22 @@
 // How a toolchain is found for an arch: compiler and linker names, the Debian
 // packages that provide them, and what must exist for a cell to build.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 import type { ArchSpec, ToolchainSpec } from '../matrix/types.js';
 import { which } from './which.js';
 
-/** The triple of the machine's own toolchain (Debian multiarch naming). */
+/**
+ * The triple of the machine's own toolchain, as its C compiler says
+ * (`cc -dumpmachine`): no table of machine names to keep in step.
+ */
+let hostTripleMemo: string | undefined;
 export function hostTriple(machine: string): string {
-  switch (machine) {
-    case 'x86_64': return 'x86_64-linux-gnu';
-    case 'aarch64': return 'aarch64-linux-gnu';
-    case 'i686': case 'i386': return 'i686-linux-gnu';
-    case 'armv7l': return 'arm-linux-gnueabihf';
-    case 'riscv64': return 'riscv64-linux-gnu';
-    default: return `${machine}-linux-gnu`;
+  if (hostTripleMemo === undefined) {
+    const r = spawnSync('cc', ['-dumpmachine'], { encoding: 'utf8', timeout: 10_000 });
+    hostTripleMemo = r.status === 0 && r.stdout.trim() ? r.stdout.trim() : `${machine}-linux-gnu`;
   }
+  return hostTripleMemo;
 }
 
 function suffix(toolchain: ToolchainSpec): string {

@@ -43,6 +43,8 @@ import type {
 
 export const MATRIX_VERSION = 1;
 
+const ENDIANS = ['little', 'big'] as const;
+
 export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024 };
 
 /** Stages every cell has before its run stages; expectations may name them, run stages may not. */
@@ -165,6 +167,9 @@ const ARCH_KEYS: KeyRules = {
   cflags: { hint: 'extra compiler flags' },
   ldflags: { hint: 'extra linker flags' },
   toolchains: { hint: 'per-toolchain overrides: cflags, ldflags, linker' },
+  bits: { hint: 'pointer width: 32 or 64' },
+  endian: { hint: 'byte order: little or big' },
+  family: { hint: 'the ISA family, e.g. x86, arm, mips, powerpc (native-x86 stages need x86)' },
 };
 const ARCH_TOOLCHAIN_KEYS: KeyRules = {
   cflags: { hint: 'extra compiler flags' },
@@ -636,6 +641,16 @@ class Reader {
           location: e.keyLoc,
         };
         if (interpreter) arch.interpreter = this.str(interpreter, { nonEmpty: true });
+        const bits = f.get('bits');
+        if (bits) {
+          const n = this.num({ ...bits, label: `"bits" of ${owner}` }, { integer: true, unit: 'pointer width' });
+          if (n !== 32 && n !== 64) this.fail(bits.loc, `"bits" of ${owner} must be 32 or 64, got ${n}`);
+          arch.bits = n;
+        }
+        const endian = f.get('endian');
+        if (endian) arch.endian = this.oneOf({ ...endian, label: `"endian" of ${owner}` }, ENDIANS);
+        const family = f.get('family');
+        if (family) arch.family = this.str({ ...family, label: `"family" of ${owner}` }, { nonEmpty: true });
         return arch;
       },
     );

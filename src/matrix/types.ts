@@ -34,6 +34,12 @@ export interface ArchSpec {
   cflags: string[];
   ldflags: string[];
   toolchains: Record<string, ArchToolchainOverride>;
+  /** Pointer width, when matrix.yaml says (report groups: "every llvm cell on 32-bit targets"). */
+  bits?: 32 | 64;
+  /** Byte order: a native run also needs the host's (mips64 hosts of both orders say `mips64`). */
+  endian?: 'little' | 'big';
+  /** ISA family (x86, arm, mips...): `where: native-x86` stages need `x86`. */
+  family?: string;
   location: SourceLocation;
 }
 

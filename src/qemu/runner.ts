@@ -1,6 +1,7 @@
 // How a cell's programs execute on this host: directly, under qemu-user with
 // the Debian sysroot, or not at all (with the reason and what to install).
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 
 import type { ArchSpec, RunWhere } from '../matrix/types.js';
 import { which } from '../build/which.js';
@@ -10,8 +11,15 @@ export type Runner =
   | { kind: 'qemu'; qemu: string; sysroot: string; note?: string }
   | { kind: 'none'; reason: string; packages: string[] };
 
+/** Whether this host executes the arch's programs directly (its machine name and byte order). */
+export function runsNatively(arch: ArchSpec, machine: string): boolean {
+  if (!arch.nativeOn.includes(machine)) return false;
+  // `uname -m` says mips64 on big- and little-endian hosts alike.
+  return !arch.endian || arch.endian === (os.endianness() === 'LE' ? 'little' : 'big');
+}
+
 export function chooseRunner(arch: ArchSpec, machine: string): Runner {
-  if (arch.nativeOn.includes(machine)) {
+  if (runsNatively(arch, machine)) {
     if (!arch.interpreter || existsSync(arch.interpreter)) return { kind: 'native' };
     const viaQemu = qemuRunner(arch);
     if (viaQemu.kind === 'qemu') {
@@ -38,12 +46,11 @@ export function wrapCommand(runner: Runner, program: string, args: string[]): st
   return [program, ...args];
 }
 
-const X86 = new Set(['x86_64', 'i686', 'i386']);
-
 /** Why a stage with this `where` cannot run on this cell ('' = it can). */
-export function stageBlocked(where: RunWhere, runner: Runner, arch: ArchSpec, machine: string): string {
+export function stageBlocked(where: RunWhere, runner: Runner, arch: ArchSpec): string {
   if (where === 'any') return '';
   if (runner.kind !== 'native') return `runs only natively (${arch.name} runs under qemu here)`;
-  if (where === 'native-x86' && !(X86.has(arch.name) && X86.has(machine))) return 'runs only natively on x86 hosts';
+  // Running an x86 program natively means the host is x86 too.
+  if (where === 'native-x86' && arch.family !== 'x86') return `runs only natively on x86 (${arch.name} is ${arch.family ? `family ${arch.family}` : 'of no declared family: add "family: x86" to its matrix.yaml entry if it is x86'})`;
   return '';
 }

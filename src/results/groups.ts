@@ -5,11 +5,6 @@ import type { CellResult, RootCauseGroup } from './types.js';
 
 const GROUPED = new Set(['fail', 'xfail', 'xpass', 'timeout', 'error']);
 
-/** Word size of a triple's architecture, for descriptions like "32-bit targets". */
-export function tripleBits(arch: string): 32 | 64 {
-  return /64/.test(arch) ? 64 : 32;
-}
-
 export function normaliseError(text: string, cell: Pick<CellResult, 'arch' | 'toolchain' | 'target' | 'id'>): string {
   let s = text;
   for (const name of [cell.id, cell.arch, cell.toolchain].sort((a, b) => b.length - a.length)) {
@@ -34,8 +29,9 @@ function describe(cells: readonly CellResult[], all: readonly CellResult[]): str
     const ofToolchain = considered.filter((c) => c.toolchain === t);
     if (ofToolchain.length === cells.length) return `every ${t} cell`;
     for (const bits of [32, 64] as const) {
-      const sized = ofToolchain.filter((c) => tripleBits(c.arch) === bits);
-      if (sized.length === cells.length && arches.every((a) => tripleBits(a) === bits)) return `every ${t} cell on ${bits}-bit targets`;
+      // Pointer width as matrix.yaml declares it (`bits:`), never guessed from a name.
+      const sized = ofToolchain.filter((c) => c.bits === bits);
+      if (sized.length === cells.length && cells.every((c) => c.bits === bits)) return `every ${t} cell on ${bits}-bit targets`;
     }
     return `${t} on ${arches.join(', ')}`;
   }

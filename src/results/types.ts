@@ -86,6 +86,8 @@ export interface CellResult {
   /** Command that installs what is missing (skip). */
   install?: string;
   runner: 'native' | 'qemu' | 'none';
+  /** The arch's pointer width, when matrix.yaml declares it. */
+  bits?: 32 | 64;
   versions: CellVersions;
   durationMs: number;
   stages: StageResult[];

@@ -71,7 +71,7 @@ export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'
   const stages = target.stages.map((spec) => {
     const [program = '', ...args] = spec.command.map((a) => substitute(a, vars));
     const abs = isAbsolute(program) ? program : join(bdir, program);
-    return { spec, program: abs, argv: wrapCommand(runner, abs, args), blocked: stageBlocked(spec.where, runner, arch, ctx.machine) };
+    return { spec, program: abs, argv: wrapCommand(runner, abs, args), blocked: stageBlocked(spec.where, runner, arch) };
   });
   return { runner, buildDir: bdir, sourceDir, configure, build, stages };
 }
@@ -110,6 +110,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     toolchain: cell.toolchain.name,
     target: cell.target.name,
     runner: plan.runner.kind,
+    ...(cell.arch.bits ? { bits: cell.arch.bits } : {}),
     versions,
     stages,
     reproducer: reproducer(plan, ctx.config.root),

@@ -209,6 +209,7 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
     reason,
     ...(status === 'error' ? { firstError: reason } : {}),
     runner: plan.runner.kind,
+    ...(cell.arch.bits ? { bits: cell.arch.bits } : {}),
     versions: {},
     durationMs: 0,
     stages: [],

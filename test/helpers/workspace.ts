@@ -41,6 +41,9 @@ architectures:
     debian: amd64
     qemu: qemu-x86_64
     native_on: [x86_64]
+    bits: 64
+    endian: little
+    family: x86
   aarch64:
     triple: aarch64-linux-gnu
     debian: arm64
