@@ -64,6 +64,10 @@ ${ARCHES_YAML}
     debian: arm64
     qemu: ${join(ws.dir, 'targets/fake-runner-selfsegv')}
     native_on: []
+  noemu:
+    triple: aarch64-linux-gnu
+    debian: arm64
+    native_on: []
 ${TOOLCHAINS_YAML}
 targets:
 ${tapcat('tap-cr', 'cr-inside-not-ok.tap')}
@@ -77,7 +81,11 @@ ${makeTarget('flaky', 'flaky', '      - { name: tests, run: [bin/prog], format: 
 ${makeTarget('flaky-known', 'flaky', '      - { name: tests, run: [bin/prog], format: tap, known_flaky: true }')}
 ${makeTarget('native-only', 'good', '      - { name: tests, run: [bin/prog], format: tap, where: native }')}
 ${makeTarget('good', 'good', '      - { name: tests, run: [bin/prog], format: tap }')}
+${makeTarget('buildonly', 'good', `      - { name: tests, run: [bin/prog], format: tap }
+      - { name: elf-check, run: ["{triple}-readelf", -h, bin/prog], where: host, kind: check }`)}
 expectations:
+  - { arch: [x86_64, aarch64, noop, selfsegv], target: buildonly, status: skip, reason: "the build-only case is the arch without an emulator" }
+  - { arch: noemu, target: [tap-cr, tap-u2028, tap-dup, tap-noplan, tap-zero, tap-allskip, benchgarbage, flaky, flaky-known, native-only, good], status: skip, reason: "the arch without an emulator only builds the build-only target" }
   - { arch: [noop, selfsegv], target: [tap-cr, tap-u2028, tap-dup, tap-noplan, tap-zero, tap-allskip, benchgarbage, flaky, flaky-known, native-only], status: skip, reason: "only the good target checks the fake runners" }
   - { arch: aarch64, target: [tap-cr, tap-u2028, tap-dup, tap-noplan, tap-zero, tap-allskip, benchgarbage, flaky-known], status: skip, reason: "the stream rules do not depend on the arch" }
 `);
@@ -182,6 +190,13 @@ expectations:
     expect(c.status).toBe('error');
     expect(c.stage).toBe('runner-check');
     expect(c.firstError).toMatch(/killed by SIGSEGV; output empty/);
+  });
+
+  it('builds a cell nothing can run, checks it on the host, and calls it skip with the build visible', () => {
+    const c = cell('buildonly-noemu-gcc');
+    expect(c.status).toBe('skip');
+    expect(c.reason).toBe('built and checked on the host (elf-check); not run: no qemu-user emulator exists for noemu');
+    expect(c.stages.map((s) => [s.name, s.status])).toEqual([['probe', 'pass'], ['build', 'pass'], ['tests', 'skip'], ['elf-check', 'pass']]);
   });
 
   it('passes the good target under real qemu after its runner check', () => {

@@ -55,13 +55,13 @@ const RESERVED_STAGE_NAMES: readonly string[] = [...BUILTIN_STAGES, 'prepare', '
 const TOOLCHAIN_KINDS: readonly ToolchainKind[] = ['gcc', 'llvm'];
 const BUILD_SYSTEMS: readonly BuildSystem[] = ['cmake', 'make'];
 const OUTPUT_FORMATS: readonly OutputFormat[] = ['tap', 'exit-code', 'expect'];
-const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86'];
+const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86', 'host'];
 const EXTRAS_SECTIONS: readonly ExtrasSection[] = ['smc', 'relink'];
 const STAGE_KINDS: readonly StageKind[] = ['test', 'bench', 'check'];
 const EXPECTATION_STATUSES: readonly Expectation['status'][] = ['xfail', 'skip'];
 const PACKAGE_PLACEHOLDERS = ['triple', 'debian', 'version'];
 /** Placeholders the engine substitutes in run commands and configure arguments. */
-export const ARGV_PLACEHOLDERS: readonly string[] = ['build', 'source', 'prepared', 'root'];
+export const ARGV_PLACEHOLDERS: readonly string[] = ['build', 'source', 'prepared', 'root', 'triple', 'arch'];
 /** `prepare` runs before any build, so `{build}` means nothing there. */
 const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];
 
@@ -160,7 +160,7 @@ const DEFAULTS_KEYS: KeyRules = {
 const ARCH_KEYS: KeyRules = {
   triple: { required: true, hint: 'the GNU triple, e.g. aarch64-linux-gnu' },
   debian: { required: true, hint: 'the Debian architecture name, e.g. arm64' },
-  qemu: { required: true, hint: 'the qemu-user binary, e.g. qemu-aarch64' },
+  qemu: { hint: 'the qemu-user binary, e.g. qemu-aarch64; leave it out when no emulator exists (cells are built, not run)' },
   native_on: { required: true, hint: 'the host machines (uname -m) that run it directly; [] for none' },
   interpreter: { hint: 'the ELF interpreter a native run needs' },
   native_packages: { hint: 'Debian packages a native run needs' },
@@ -632,7 +632,6 @@ class Reader {
           name: e.name,
           triple: this.str(f.get('triple')!, { nonEmpty: true }),
           debian: this.str(f.get('debian')!, { nonEmpty: true }),
-          qemu: this.str(f.get('qemu')!, { nonEmpty: true }),
           nativeOn: this.strList(f.get('native_on'), { nonEmpty: true }),
           nativePackages: this.strList(f.get('native_packages'), { nonEmpty: true }),
           cflags: this.strList(f.get('cflags')),
@@ -641,6 +640,8 @@ class Reader {
           location: e.keyLoc,
         };
         if (interpreter) arch.interpreter = this.str(interpreter, { nonEmpty: true });
+        const qemu = f.get('qemu');
+        if (qemu) arch.qemu = this.str(qemu, { nonEmpty: true });
         const bits = f.get('bits');
         if (bits) {
           const n = this.num({ ...bits, label: `"bits" of ${owner}` }, { integer: true, unit: 'pointer width' });

@@ -23,8 +23,8 @@ export interface ArchSpec {
   triple: string;
   /** Debian architecture name, for `libc6-dev-<debian>-cross`. */
   debian: string;
-  /** qemu-user binary that runs this arch's programs. */
-  qemu: string;
+  /** qemu-user binary that runs this arch's programs; absent when none exists (build-only cells). */
+  qemu?: string;
   /** Host machines (`uname -m`) that run this arch's programs directly. */
   nativeOn: string[];
   /** ELF interpreter a native run needs (if absent, fall back to qemu). */
@@ -61,8 +61,13 @@ export interface ToolchainSpec {
 
 export type StageKind = 'test' | 'bench' | 'check';
 export type OutputFormat = 'tap' | 'exit-code' | 'expect';
-/** Where a run stage may execute: anywhere (native or qemu), or only natively on x86. */
-export type RunWhere = 'any' | 'native' | 'native-x86';
+/**
+ * Where a run stage may execute: on the target (natively or under qemu), only
+ * natively, only natively on x86, or on the build host itself (checks of the
+ * built files with host tools, e.g. the cross binutils: they run even where
+ * the target cannot, and prove nothing about running on it).
+ */
+export type RunWhere = 'any' | 'native' | 'native-x86' | 'host';
 /** Report sections a benchmark's JSON output can feed (see results/extras.ts). */
 export type ExtrasSection = 'smc' | 'relink';
 

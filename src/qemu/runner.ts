@@ -9,7 +9,8 @@ import { which } from '../build/which.js';
 export type Runner =
   | { kind: 'native'; note?: string }
   | { kind: 'qemu'; qemu: string; sysroot: string; note?: string }
-  | { kind: 'none'; reason: string; packages: string[] };
+  /** `buildOnly`: nothing can run this arch here, but its cells still build (no emulator exists, or none is installed). */
+  | { kind: 'none'; reason: string; packages: string[]; buildOnly?: boolean };
 
 /** Whether this host executes the arch's programs directly (its machine name and byte order). */
 export function runsNatively(arch: ArchSpec, machine: string): boolean {
@@ -31,8 +32,9 @@ export function chooseRunner(arch: ArchSpec, machine: string): Runner {
 }
 
 function qemuRunner(arch: ArchSpec): Runner {
+  if (!arch.qemu) return { kind: 'none', reason: `no qemu-user emulator exists for ${arch.name}`, packages: [], buildOnly: true };
   const qemu = which(arch.qemu);
-  if (!qemu) return { kind: 'none', reason: `${arch.qemu} is not installed`, packages: ['qemu-user'] };
+  if (!qemu) return { kind: 'none', reason: `${arch.qemu} is not installed`, packages: ['qemu-user'], buildOnly: true };
   const sysroot = `/usr/${arch.triple}`;
   if (!existsSync(sysroot)) {
     return { kind: 'none', reason: `sysroot ${sysroot} is absent`, packages: [`libc6-${arch.debian}-cross`] };
@@ -40,14 +42,16 @@ function qemuRunner(arch: ArchSpec): Runner {
   return { kind: 'qemu', qemu, sysroot };
 }
 
-/** argv that runs `program args...` with this runner. */
-export function wrapCommand(runner: Runner, program: string, args: string[]): string[] {
-  if (runner.kind === 'qemu') return [runner.qemu, '-L', runner.sysroot, program, ...args];
+/** argv that runs `program args...` with this runner (host stages run as they are). */
+export function wrapCommand(runner: Runner, program: string, args: string[], where: RunWhere = 'any'): string[] {
+  if (runner.kind === 'qemu' && where !== 'host') return [runner.qemu, '-L', runner.sysroot, program, ...args];
   return [program, ...args];
 }
 
 /** Why a stage with this `where` cannot run on this cell ('' = it can). */
 export function stageBlocked(where: RunWhere, runner: Runner, arch: ArchSpec): string {
+  if (where === 'host') return '';
+  if (runner.kind === 'none') return `not run: ${runner.reason}`;
   if (where === 'any') return '';
   if (runner.kind !== 'native') return `runs only natively (${arch.name} runs under qemu here)`;
   // Running an x86 program natively means the host is x86 too.

@@ -30,7 +30,7 @@ export interface CellPlan {
 }
 
 function substitute(arg: string, vars: Record<string, string>): string {
-  return arg.replace(/\{(build|source|prepared|root)\}/g, (_, key: string) => vars[key] ?? `{${key}}`);
+  return arg.replace(/\{(build|source|prepared|root|triple|arch)\}/g, (_, key: string) => vars[key] ?? `{${key}}`);
 }
 
 export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir' | 'machine' | 'generator' | 'options'>): CellPlan {
@@ -39,7 +39,7 @@ export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'
   const sourceDir = resolve(root, target.source);
   const bdir = buildDir(ctx.cacheDir, cell.id);
   const runner = chooseRunner(arch, ctx.machine);
-  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root };
+  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.name };
   const cflags = cflagsFor(toolchain, arch);
   const ldflags = ldflagsFor(toolchain, arch);
   const linker = linkerFor(toolchain, arch);
@@ -70,8 +70,10 @@ export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'
   }
   const stages = target.stages.map((spec) => {
     const [program = '', ...args] = spec.command.map((a) => substitute(a, vars));
-    const abs = isAbsolute(program) ? program : join(bdir, program);
-    return { spec, program: abs, argv: wrapCommand(runner, abs, args), blocked: stageBlocked(spec.where, runner, arch) };
+    // A host stage may name a host tool (`{triple}-readelf`): a bare name is looked up in PATH.
+    const onPath = spec.where === 'host' && !program.includes('/');
+    const abs = isAbsolute(program) || onPath ? program : join(bdir, program);
+    return { spec, program: abs, argv: wrapCommand(runner, abs, args, spec.where), blocked: stageBlocked(spec.where, runner, arch) };
   });
   return { runner, buildDir: bdir, sourceDir, configure, build, stages };
 }
@@ -134,9 +136,11 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
   const tc = probeToolchain(cell.toolchain, cell.arch, ctx.machine);
   const missing = [...tc.missing];
   const packages = missing.length ? toolchainPackages(cell.toolchain, cell.arch, ctx.machine) : [];
-  if (plan.runner.kind === 'none') {
-    missing.push(plan.runner.reason);
-    packages.push(...plan.runner.packages);
+  // A cell nothing can run here is still built (and checked on the host): only its run stages wait.
+  const notRunnable = plan.runner.kind === 'none' ? plan.runner : undefined;
+  if (notRunnable && !notRunnable.buildOnly) {
+    missing.push(notRunnable.reason);
+    packages.push(...notRunnable.packages);
   }
   const buildTool = cell.target.build === 'cmake' ? 'cmake' : 'make';
   if (!which(buildTool)) {
@@ -231,13 +235,15 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
       record({ name: stage.spec.name, kind: stage.spec.kind, status: 'skip', durationMs: 0, firstError: stage.blocked });
       continue;
     }
-    if (!existsSync(stage.program)) {
+    if (stage.spec.where === 'host' && !stage.program.includes('/') ? !which(stage.program) : !existsSync(stage.program)) {
       // The build passed but did not produce what matrix.yaml runs: the project's fault.
-      const missingProgram: StageResult = { name: stage.spec.name, kind: stage.spec.kind, status: 'fail', durationMs: 0, firstError: `${displayPath(plan.buildDir, stage.program)} was not built (the build succeeded without it)` };
+      const hostTool = stage.spec.where === 'host' && !stage.program.includes('/');
+      const firstError = hostTool ? `${stage.program} is not installed on this host` : `${displayPath(plan.buildDir, stage.program)} was not built (the build succeeded without it)`;
+      const missingProgram: StageResult = { name: stage.spec.name, kind: stage.spec.kind, status: hostTool ? 'error' : 'fail', durationMs: 0, firstError };
       record(missingProgram);
-      return finish('fail', { stage: stage.spec.name, firstError: missingProgram.firstError, attempts });
+      return finish(hostTool ? 'error' : 'fail', { stage: stage.spec.name, firstError, attempts });
     }
-    if (!runnerChecked) {
+    if (!runnerChecked && stage.spec.where !== 'host') {
       // No verdict from a runner that has not shown it runs programs faithfully.
       ctx.events.stageStart?.(cell, RUNNER_CHECK);
       const check = await ctx.checkRunner(cell, plan.runner);
@@ -296,10 +302,12 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     }
   }
 
-  // A cell is green only when a test really ran here and passed.
-  const ran = stages.filter((s) => (s.kind === 'test' || s.kind === 'check') && s.name !== RUNNER_CHECK && s.status === 'pass');
+  // A cell is green only when a test really ran on the target and passed.
+  const onTarget = new Set(plan.stages.filter((s) => s.spec.where !== 'host').map((s) => s.spec.name));
+  const ran = stages.filter((s) => (s.kind === 'test' || s.kind === 'check') && onTarget.has(s.name) && s.status === 'pass');
   if (ran.length === 0) {
-    return finish('skip', { stage: lastRunStage(plan, stages)?.name, attempts, reason: vacuousReason(plan, stages) });
+    const install = notRunnable?.packages.length ? { install: `apt-get install -y --no-install-recommends ${[...new Set(notRunnable.packages)].join(' ')}` } : {};
+    return finish('skip', { stage: lastRunStage(plan, stages)?.name, attempts, reason: vacuousReason(plan, stages, notRunnable?.reason), ...install });
   }
   const flaky = flakyStages[0];
   if (flaky) {
@@ -324,7 +332,12 @@ function lastRunStage(plan: CellPlan, stages: StageResult[]): StageResult | unde
 }
 
 /** Why a cell that built has no test that ran and passed. */
-function vacuousReason(plan: CellPlan, stages: StageResult[]): string {
+function vacuousReason(plan: CellPlan, stages: StageResult[], notRunnable?: string): string {
+  if (notRunnable) {
+    const host = plan.stages.filter((s) => s.spec.where === 'host').map((s) => s.spec.name);
+    const checked = host.length && host.every((n) => stages.some((s) => s.name === n && s.status === 'pass')) ? ` and checked on the host (${host.join(', ')})` : '';
+    return `built${checked}; not run: ${notRunnable}`;
+  }
   if (plan.stages.length === 0) return 'built; the target has no run stages';
   const names = new Set(plan.stages.map((s) => s.spec.name));
   const why = [...new Set(stages.filter((s) => names.has(s.name) && s.status === 'skip').map((s) => s.firstError ?? 'skipped'))];
