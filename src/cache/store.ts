@@ -2,14 +2,10 @@
 import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { CellResult, CellStatus } from '../results/types.js';
+import type { CellResult } from '../results/types.js';
+import { STATUS } from '../results/status.js';
 import { cellDir } from '../stages/paths.js';
 
-/**
- * Raw statuses worth remembering; timeouts, errors and skips are retried next
- * run, and so is a flaky cell: a crash that went away once must be seen again.
- */
-const CACHEABLE: readonly CellStatus[] = ['pass', 'fail'];
 
 export class ResultCache {
   constructor(private readonly cacheDir: string) {}
@@ -37,7 +33,8 @@ export class ResultCache {
   }
 
   async put(raw: CellResult): Promise<void> {
-    if (!CACHEABLE.includes(raw.status) || !raw.inputHash) return;
+    // Timeouts, errors, skips and flaky cells are retried next run (status.ts says which).
+    if (!STATUS[raw.status].cacheable || !raw.inputHash) return;
     const file = this.file(raw.id);
     await mkdir(cellDir(this.cacheDir, raw.id), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

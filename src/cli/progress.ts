@@ -1,6 +1,7 @@
 // Live progress. On a terminal: listr2, a line per cell with its stage and
 // elapsed time. Otherwise (CI, pipes): one plain line per finished stage.
 // Progress only shows; it never decides anything.
+import { summaryLine as countsLine } from '../reporters/common.js';
 import { Listr, type ListrTaskWrapper } from 'listr2';
 
 import type { Cell } from '../matrix/cells.js';
@@ -23,10 +24,7 @@ export function describeResult(r: CellResult): string {
 
 export function summaryLine(results: RunResults): string {
   const s = results.summary;
-  const parts = (['pass', 'flaky', 'xfail', 'fail', 'xpass', 'timeout', 'error', 'skip'] as const)
-    .filter((k) => s[k] > 0)
-    .map((k) => `${s[k]} ${k}`);
-  return `${results.complete ? '' : 'INCOMPLETE (interrupted): '}${s.total} cells: ${parts.join(', ')} in ${seconds(results.durationMs)}; ${s.unexpected} unexpected`;
+  return `${results.complete ? '' : 'INCOMPLETE (interrupted): '}${countsLine(results)} in ${seconds(results.durationMs)}; ${s.unexpected} unexpected`;
 }
 
 export function plainProgress(write: (line: string) => void, verbose: boolean): Progress {

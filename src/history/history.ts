@@ -1,6 +1,7 @@
 // reports/history.json: the last runs' statuses and durations per cell, kept
 // small (a bounded number of runs). It gives reports their streaks, new
 // failures, fixes and flakiness, and gives --shard the durations to balance by.
+import { STATUS, STATUS_ORDER } from '../results/status.js';
 import { readFile } from 'node:fs/promises';
 
 import { OrchestratorError } from '../errors.js';
@@ -24,8 +25,8 @@ export interface History {
   runs: HistoryRun[];
 }
 
-const GOOD: readonly CellStatus[] = ['pass', 'xfail', 'flaky'];
-const BAD: readonly CellStatus[] = ['fail', 'xpass', 'timeout', 'error'];
+const GOOD: readonly CellStatus[] = STATUS_ORDER.filter((s) => STATUS[s].history === 'good');
+const BAD: readonly CellStatus[] = STATUS_ORDER.filter((s) => STATUS[s].history === 'bad');
 
 export function emptyHistory(): History {
   return { version: HISTORY_VERSION, runs: [] };

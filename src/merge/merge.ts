@@ -3,7 +3,7 @@
 // writing the files is the `matrix merge` command's job.
 import { OrchestratorError } from '../errors.js';
 import type { CellResult, RunResults } from '../results/types.js';
-import { summarize } from '../stages/run-matrix.js';
+import { summarize } from '../results/status.js';
 
 export interface ShardInput {
   /** Where it came from, for messages. */

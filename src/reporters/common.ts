@@ -1,29 +1,14 @@
 // Shared formatting for every reporter: labels, icons, orderings, text hygiene.
 // Pure functions only: reporters format a RunResults, they never run anything.
 import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
+import { STATUS, STATUS_ICON, STATUS_ORDER } from '../results/status.js';
 
-/** Every status, in the order reports list them. */
-export const STATUS_ORDER: readonly CellStatus[] = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'skip', 'flaky'];
-
-export const STATUS_ICON: Readonly<Record<CellStatus, string>> = {
-  pass: '✅',
-  fail: '❌',
-  xfail: '⚠️',
-  xpass: '❗',
-  timeout: '⏱',
-  error: '💥',
-  skip: '⏭',
-  flaky: '🔁',
-};
-
-/** Statuses that carry the stage that decided them in their label. */
-const WITH_STAGE: ReadonlySet<CellStatus> = new Set(['fail', 'timeout', 'error']);
+export { STAGE_ICON, STATUS_ICON, STATUS_ORDER } from '../results/status.js';
 
 /** `FAIL at build`, `TIMEOUT at core-tests`, `xfail`, `pass`... (no icon). */
 export function statusWord(cell: Pick<CellResult, 'status' | 'stage'>): string {
-  const s = cell.status;
-  const word = s === 'fail' || s === 'xpass' || s === 'timeout' || s === 'error' ? s.toUpperCase() : s;
-  return WITH_STAGE.has(s) && cell.stage ? `${word} at ${cell.stage}` : word;
+  const facts = STATUS[cell.status];
+  return facts.withStage && cell.stage ? `${facts.word} at ${cell.stage}` : facts.word;
 }
 
 /** Icon, word and signal: `❌ FAIL at core-tests (SIGSEGV)`. */

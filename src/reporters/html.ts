@@ -7,7 +7,7 @@ import { readRelink, readSmc } from '../results/extras.js';
 import type { RelinkExtras, SmcExtras } from '../results/extras.js';
 import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
 import {
-  STATUS_ICON, STATUS_ORDER, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine,
+  STAGE_ICON, STATUS_ICON, STATUS_ORDER, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine,
   oneLine, statusLabel, summaryLine, uniqueInOrder, versionPairs,
 } from './common.js';
 import { cellHistory, excludedBy, historyPhrases, rootCauses, runHistory } from './insights.js';
@@ -60,7 +60,6 @@ function anchors(cells: CellResult[]): Map<CellResult, string> {
   return out;
 }
 
-const STAGE_ICON: Record<StageResult['status'], string> = { pass: '✅', fail: '❌', timeout: '⏱', error: '💥', skip: '⏭' };
 
 function renderGrids(results: RunResults, anchor: Map<CellResult, string>): string {
   const grids = buildGrids(results);

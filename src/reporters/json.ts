@@ -1,6 +1,7 @@
 // status.json: the RunResults itself, pretty-printed with a stable key order so two
 // runs diff cleanly whatever order the orchestrator filled the objects in.
 import type { RunResults } from '../results/types.js';
+import { STATUS_ORDER } from '../results/status.js';
 
 // Per kind of object: these keys first, in this order (the order of types.ts, most
 // telling first); any other key follows, sorted.
@@ -8,7 +9,7 @@ const TOP = ['schemaVersion', 'tool', 'matrixHash', 'matrixFile', 'startedAt', '
 const CELL = ['id', 'arch', 'toolchain', 'target', 'status', 'stage', 'signal', 'firstError', 'reason', 'link', 'install', 'runner', 'versions', 'durationMs', 'cached', 'attempts', 'inputHash', 'reproducer', 'stages'];
 const STAGE = ['name', 'kind', 'status', 'command', 'cwd', 'exitCode', 'signal', 'durationMs', 'attempts', 'log', 'logTruncated', 'firstError', 'tests', 'data'];
 const TEST = ['name', 'ok', 'skipped', 'todo', 'message'];
-const SUMMARY = ['total', 'unexpected', 'pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'skip', 'flaky'];
+const SUMMARY = ['total', 'unexpected', ...STATUS_ORDER];
 const TOOL = ['name', 'version'];
 
 type Order = readonly string[];

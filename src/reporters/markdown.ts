@@ -4,7 +4,7 @@ import { readSmc } from '../results/extras.js';
 import { cellHistory, excludedBy, historyPhrases, rootCauses, runHistory } from './insights.js';
 import type { CellResult, RunResults, StageResult } from '../results/types.js';
 import {
-  STATUS_ICON, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine, needsDetails,
+  STAGE_ICON, STATUS_ICON, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine, needsDetails,
   oneLine, statusLabel, summaryLine, versionPairs,
 } from './common.js';
 
@@ -73,7 +73,7 @@ function renderGrid(lines: string[], results: RunResults): void {
 }
 
 function stageRow(stage: StageResult): string {
-  const icon = stage.status === 'pass' ? '✅' : stage.status === 'skip' ? '⏭' : stage.status === 'timeout' ? '⏱' : stage.status === 'error' ? '💥' : '❌';
+  const icon = STAGE_ICON[stage.status];
   const exit = stage.signal ? stage.signal : stage.exitCode !== undefined ? `exit ${stage.exitCode}` : '';
   const attempts = stage.attempts && stage.attempts > 1 ? ` (${stage.attempts} attempts)` : '';
   const log = stage.log ? mdCode(stage.log, true) + (stage.logTruncated ? ' (truncated)' : '') : '';

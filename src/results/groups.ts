@@ -2,8 +2,8 @@
 // same first error, once paths, numbers, addresses and the cells' own names
 // are normalised away, are one cause to read once.
 import type { CellResult, RootCauseGroup } from './types.js';
+import { STATUS } from './status.js';
 
-const GROUPED = new Set(['fail', 'xfail', 'xpass', 'timeout', 'error']);
 
 export function normaliseError(text: string, cell: Pick<CellResult, 'arch' | 'toolchain' | 'target' | 'id'>): string {
   let s = text;
@@ -47,7 +47,7 @@ function describe(cells: readonly CellResult[], all: readonly CellResult[]): str
 export function groupRootCauses(cells: readonly CellResult[]): RootCauseGroup[] {
   const byKey = new Map<string, { stage: string; status: CellResult['status']; signature: string; members: CellResult[] }>();
   for (const cell of cells) {
-    if (!GROUPED.has(cell.status) || cell.excluded) continue;
+    if (!STATUS[cell.status].grouped || cell.excluded) continue;
     const text = cell.firstError ?? cell.reason ?? '';
     const signature = normaliseError(text, cell);
     const stage = cell.stage ?? '';

@@ -5,8 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { OrchestratorError } from '../errors.js';
 import { SCHEMA_VERSION } from './types.js';
 import type { CellStatus, RunResults, StageStatus } from './types.js';
+import { STATUS_ORDER } from './status.js';
 
-const CELL_STATUSES: readonly CellStatus[] = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'skip', 'flaky'];
+const CELL_STATUSES: readonly CellStatus[] = STATUS_ORDER;
 const STAGE_STATUSES: readonly StageStatus[] = ['pass', 'fail', 'timeout', 'error', 'skip'];
 const STAGE_KINDS = ['probe', 'configure', 'build', 'test', 'bench', 'check'] as const;
 const RUNNERS = ['native', 'qemu', 'none'] as const;

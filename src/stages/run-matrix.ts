@@ -12,7 +12,8 @@ import type { Cell, Selection } from '../matrix/cells.js';
 import { expandMatrix, selectCells } from '../matrix/cells.js';
 import type { MatrixConfig } from '../matrix/types.js';
 import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
-import { isUnexpected, SCHEMA_VERSION } from '../results/types.js';
+import { SCHEMA_VERSION } from '../results/types.js';
+import { summarize } from '../results/status.js';
 import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
 import { ResultCache } from '../cache/store.js';
 import { probeToolchain } from '../build/toolchain.js';
@@ -189,13 +190,6 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
     cells,
     ...(extras ? { extras } : {}),
   };
-}
-
-export function summarize(cells: readonly CellResult[]): RunResults['summary'] {
-  const counts: Record<CellStatus, number> = { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, skip: 0, flaky: 0 };
-  for (const c of cells) counts[c.status]++;
-  const unexpected = cells.filter(isUnexpected).length;
-  return { ...counts, total: cells.length, unexpected };
 }
 
 function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string): CellResult {
