@@ -192,6 +192,7 @@ const TARGET_KEYS: KeyRules = {
   prepare: { hint: 'a host command run once before the cells: command, outputs' },
   stages: { required: true, hint: 'a list of run stages: name, run, format; [] for build-only' },
   known_flaky: { hint: 'true: a failure that passes on retry is expected for every stage (still reported)' },
+  first_error: { hint: 'a regex for the project\'s own failure lines, preferred as the first error' },
 };
 const PREPARE_KEYS: KeyRules = {
   command: { required: true, hint: 'the argv to run, e.g. [python3, gen.py]' },
@@ -693,6 +694,16 @@ class Reader {
       };
       const knownFlaky = f.get('known_flaky');
       if (knownFlaky && this.bool({ ...knownFlaky, label: `"known_flaky" in ${owner}` })) target.knownFlaky = true;
+      const firstError = f.get('first_error');
+      if (firstError) {
+        const pattern = this.str({ ...firstError, label: `"first_error" in ${owner}` }, { nonEmpty: true });
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          this.fail(firstError.loc, `"first_error" in ${owner} is not a valid regular expression: ${(error as Error).message}`);
+        }
+        target.firstError = pattern;
+      }
       if (prepare) {
         const pf = this.fields(prepare, `"prepare" of ${owner}`, PREPARE_KEYS);
         const outputs = pf.get('outputs');

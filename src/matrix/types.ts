@@ -109,6 +109,8 @@ export interface TargetSpec {
    */
   prepare?: { command: string[]; outputs?: string[] };
   stages: RunStageSpec[];
+  /** The project's own failure line (a regex), preferred as a cell's first error. */
+  firstError?: string;
   /** Every stage of this target is known to be flaky (see RunStageSpec.knownFlaky). */
   knownFlaky?: boolean;
   location: SourceLocation;

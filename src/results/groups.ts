@@ -44,6 +44,11 @@ function describe(cells: readonly CellResult[], all: readonly CellResult[]): str
   return cells.map((c) => `${c.arch}/${c.toolchain}`).join(', ');
 }
 
+function sameText(cells: readonly CellResult[]): boolean {
+  const first = cells[0]?.firstError ?? cells[0]?.reason;
+  return cells.every((c) => (c.firstError ?? c.reason) === first);
+}
+
 export function groupRootCauses(cells: readonly CellResult[]): RootCauseGroup[] {
   const byKey = new Map<string, { stage: string; status: CellResult['status']; signature: string; members: CellResult[] }>();
   for (const cell of cells) {
@@ -63,7 +68,8 @@ export function groupRootCauses(cells: readonly CellResult[]): RootCauseGroup[] 
       stage: g.stage,
       status: g.status,
       signature: g.signature,
-      example: g.members[0]!.firstError ?? g.members[0]!.reason ?? '',
+      // Errors that differ only in numbers or paths: show the shared pattern, not one cell's values as everyone's.
+      example: sameText(g.members) ? (g.members[0]!.firstError ?? g.members[0]!.reason ?? '') : g.signature,
       cells: g.members.map((c) => c.id),
       description: describe(g.members, cells),
     }));

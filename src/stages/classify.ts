@@ -6,7 +6,7 @@ import type { RunStageSpec } from '../matrix/types.js';
 import type { CellStatus, StageResult } from '../results/types.js';
 import type { CommandResult } from '../runtime/command.js';
 import type { Runner } from '../qemu/runner.js';
-import { clip, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from './first-error.js';
+import { clip, stripAnsi, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from './first-error.js';
 import { parseTap, tapFailureLine } from './tap.js';
 
 export interface StageOutcome {
@@ -17,7 +17,7 @@ export interface StageOutcome {
 
 export const INTERRUPTED = 'interrupted (run canceled)';
 
-export function classifyBuild(name: string, r: CommandResult, result: StageResult): StageOutcome {
+export function classifyBuild(name: string, r: CommandResult, result: StageResult, custom?: RegExp): StageOutcome {
   if (r.canceled || r.timedOut) delete result.signal;
   if (r.canceled) return fail(result, 'error', INTERRUPTED);
   if (r.timedOut) return fail(result, 'timeout', `${name} exceeded its time limit; process tree killed`);
@@ -28,10 +28,10 @@ export function classifyBuild(name: string, r: CommandResult, result: StageResul
     return fail(result, 'error', `toolchain cannot build a test program: ${firstErrorLine(r.output) ?? lastLine(r.output) ?? ''}`, r.output);
   }
   if (r.signal) return fail(result, 'error', `${name} tool killed by ${r.signal}`);
-  return fail(result, 'fail', firstErrorLine(r.output) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`, r.output);
+  return fail(result, 'fail', firstErrorLine(r.output, custom) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`, r.output);
 }
 
-export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number): StageOutcome {
+export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number, custom?: RegExp): StageOutcome {
   if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
   if (r.canceled) return fail(result, 'error', INTERRUPTED);
   if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
@@ -55,7 +55,7 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
   let why: string | undefined;
   let skipped: string | undefined;
   if (spec.format === 'tap') {
-    const tap = parseTap(r.stdout);
+    const tap = parseTap(stripAnsi(r.stdout));
     result.tests = tap.tests;
     if (tap.planned !== undefined) result.testsPlanned = tap.planned;
     if (tap.verdict === 'fail') why = tapFailureLine(tap) ?? exited;
@@ -67,7 +67,7 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     if (got !== want) why = `expected output ${JSON.stringify(clip(want, 80))}, got ${JSON.stringify(clip(got, 80))}`;
     else if (r.exitCode !== 0 || signal) why = exited;
   } else if (r.exitCode !== 0 || signal) {
-    why = firstErrorLine(r.output) ?? lastLine(r.output) ?? exited;
+    why = firstErrorLine(r.output, custom) ?? lastLine(r.output) ?? exited;
   }
   if (spec.kind === 'bench' && !why) {
     const data = parseJsonTail(r.stdout);
@@ -75,7 +75,7 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     else result.data = data;
   }
   if (signal) {
-    const detail = firstErrorLine(r.output);
+    const detail = firstErrorLine(r.output, custom);
     why = `crashed with ${signal}${why ? `: ${why}` : ''}${detail && !why?.includes(detail) && !/uncaught target signal/.test(detail) ? ` (${detail})` : ''}`;
   }
   if (why) return fail(result, 'fail', clip(why), r.output);
@@ -89,7 +89,7 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
 export function fail(result: StageResult, status: CellStatus, firstError: string, output?: string): StageOutcome {
   result.status = status === 'timeout' ? 'timeout' : status === 'error' ? 'error' : 'fail';
   result.firstError = firstError;
-  if (output) result.excerpt = logExcerpt(output);
+  if (output) result.excerpt = logExcerpt(stripAnsi(output));
   return { result, status };
 }
 

@@ -1,9 +1,15 @@
 // The first line of a log that tells a person what went wrong, so the report
-// shows `foo.c:12:3: error: ...` and not the whole log.
+// shows `foo.c:12:3: error: ...` and not the whole log. Where a generic driver
+// line (`collect2: error: ld returned 1 exit status`, `clang: error: linker
+// command failed`, make's `*** [...] Error 1`, CMake's summary) stands below
+// the line that names the cause, the cause wins.
 
+/** Lines that say what went wrong, most telling kinds first when several match the same line. */
 const PATTERNS: RegExp[] = [
   /^.*\b(?:fatal )?error:.*$/m, // compiler and linker diagnostics
   /^.*undefined reference to.*$/m,
+  /^.*\brelocation truncated to fit\b.*$/m,
+  /^\S*\bld(?:\.bfd|\.gold|\.lld)?(?:-\d+)?: .*$/m, // any linker message (unrecognized option, cannot find...)
   /^.*internal compiler error.*$/m,
   /^CMake Error.*$/m,
   /^qemu[-\w]*: .*$/m, // qemu's own messages (uncaught target signal, could not open...)
@@ -13,18 +19,63 @@ const PATTERNS: RegExp[] = [
   /^.*\bcannot execute\b.*$/m,
 ];
 
-export function firstErrorLine(output: string): string | undefined {
-  let best: { index: number; line: string } | undefined;
-  for (const pattern of PATTERNS) {
-    const m = pattern.exec(output);
-    if (m && (best === undefined || m.index < best.index)) best = { index: m.index, line: m[0] };
+const LINE_PATTERNS = PATTERNS.map((p) => new RegExp(p.source));
+
+/** Lines that only say that something below them failed: used when nothing more specific is there. */
+const GENERIC: RegExp[] = [
+  /\bcollect2: error: ld returned \d+ exit status/,
+  /\bclang(?:-\d+)?: error: linker command failed/,
+  /\bclang(?:-\d+)?: error: (?:assembler|clang frontend) command failed/,
+  /^make(?:\[\d+\])?: \*\*\*/,
+  /^ninja: build stopped/,
+  /^CMake Error at .*CMakeTestCCompiler\.cmake/,
+  /^CMake Error(?: at [^:]*)?:?\s*$/,
+  /^FAILED: /,
+  /\berror: ld returned\b/,
+  /: in function [`'‘][^'’`]*['’]:$/, // linker context: the next line says what is wrong
+  /\bld(?:\.\w+)?: (?:note: )?use the --help option/,
+];
+
+// CSI and OSC sequences (colours, cursor moves, hyperlinks) that compilers and test tools print.
+const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
+
+/** Text without terminal escape sequences. */
+export function stripAnsi(text: string): string {
+  return text.includes('\u001b') ? text.replace(ANSI, '') : text;
+}
+
+function isGeneric(line: string): boolean {
+  return GENERIC.some((g) => g.test(line));
+}
+
+/**
+ * The most telling error line: the first specific one, or else the first
+ * generic one. `custom` (a target's own `first_error` regex) wins over both.
+ */
+export function firstErrorLine(output: string, custom?: RegExp): string | undefined {
+  const text = stripAnsi(output);
+  if (custom) {
+    const m = new RegExp(custom.source, custom.flags.includes('m') ? custom.flags : `${custom.flags}m`).exec(text);
+    if (m) return clip(lineAround(text, m.index).trim());
   }
-  return best ? clip(best.line.trim()) : undefined;
+  let generic: string | undefined;
+  for (const line of text.split('\n')) {
+    if (!LINE_PATTERNS.some((p) => p.test(line))) continue;
+    if (!isGeneric(line)) return clip(line.trim());
+    generic ??= line;
+  }
+  return generic ? clip(generic.trim()) : undefined;
+}
+
+function lineAround(text: string, index: number): string {
+  const begin = text.lastIndexOf('\n', index - 1) + 1;
+  const end = text.indexOf('\n', index);
+  return text.slice(begin, end === -1 ? undefined : end);
 }
 
 /** The last non-empty line, a fallback when nothing matches. */
 export function lastLine(output: string): string | undefined {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('# exit code'));
+  const lines = stripAnsi(output).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('# exit code'));
   const line = lines[lines.length - 1];
   return line ? clip(line) : undefined;
 }

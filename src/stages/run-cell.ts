@@ -210,6 +210,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     ctx.events.stageEnd?.(cell, result);
   };
 
+  const custom = cell.target.firstError ? new RegExp(cell.target.firstError) : undefined;
   // Configure and build: failures here are the code's (or the toolchain's).
   // A changed configure line starts the build tree from scratch.
   const tree = await freshBuildTree(plan);
@@ -218,7 +219,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
   buildSteps.push({ name: 'build', argv: plan.build });
   for (const step of buildSteps) {
     const r = await runStep(step.name, step.argv, ctx.config.root, ctx.options.timeout);
-    const outcome = classifyBuild(step.name, r, stageResult(step.name, step.name, r));
+    const outcome = classifyBuild(step.name, r, stageResult(step.name, step.name, r), custom);
     record(outcome.result);
     if (outcome.status) {
       return finish(outcome.status, { stage: step.name, firstError: outcome.result.firstError, signal: outcome.result.signal });
@@ -275,7 +276,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
       const n = tries.length + 1;
       const logName = n === 1 ? stage.spec.name : `${stage.spec.name}.${n - 1}`;
       const r = await runStep(stage.spec.name, stage.argv, plan.buildDir, timeoutS, logName);
-      outcome = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r, logName), plan.runner, timeoutS);
+      outcome = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r, logName), plan.runner, timeoutS, custom);
       const res = outcome.result;
       tries.push({
         attempt: n,
