@@ -13,7 +13,7 @@ export interface FlagSpec {
 }
 
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'ci'] },
+  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'ci', 'bisect'] },
   { name: 'arch', type: 'string', argument: 'a,b', description: 'only these architectures', commands: ['run', 'list'] },
   { name: 'toolchain', type: 'string', argument: 'a,b', description: 'only these toolchains', commands: ['run', 'list'] },
   { name: 'target', type: 'string', argument: 'a,b', description: 'only these targets', commands: ['run', 'list'] },
@@ -28,7 +28,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'install', type: 'boolean', description: 'install what is missing with apt-get (as root)', commands: ['doctor'] },
   { name: 'shards', type: 'string', argument: 'N', description: 'number of shard jobs in the workflow (default 4)', commands: ['ci'] },
   { name: 'output', type: 'string', argument: 'FILE', description: 'workflow file (default .github/workflows/matrix-nightly.yml)', commands: ['ci'] },
-  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci'] },
+  { name: 'good', type: 'string', argument: 'REV', description: 'a commit where the cell passed', commands: ['bisect'] },
+  { name: 'bad', type: 'string', argument: 'REV', description: 'a commit where it fails (default HEAD)', commands: ['bisect'] },
+  { name: 'stage', type: 'string', argument: 'S', description: 'the failing stage to bisect (default: the one it fails at on --bad)', commands: ['bisect'] },
+  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect'] },
 ];
 
 export const COMMANDS: Record<string, string> = {
@@ -38,10 +41,11 @@ export const COMMANDS: Record<string, string> = {
   report: 'render the reports again from status.json',
   merge: 'combine shard results (matrix merge DIR... [--out DIR]) into one report',
   ci: 'write a CI workflow (matrix ci github): nightly shards, then a merge job',
+  bisect: 'find the first bad commit of a cell (matrix bisect CELL --good REV [--bad REV])',
 };
 
 /** Commands that take positional arguments, and how many at least. */
-const POSITIONALS: Record<string, number> = { merge: 1, ci: 1 };
+const POSITIONALS: Record<string, number> = { merge: 1, ci: 1, bisect: 1 };
 
 export interface ParsedArgs {
   command: string;

@@ -6,6 +6,8 @@ import { helpText, parseCommandLine } from './args.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // The step `git bisect run` calls back into (internal, not in --help).
+    if (argv[0] === '__bisect-step') return await (await import('./commands/bisect.js')).bisectStep(argv.slice(1));
     const { command, values, positionals } = parseCommandLine(argv);
     if (command === 'help' || values.help) {
       process.stdout.write(`${helpText(command === 'help' ? undefined : command)}\n`);
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/merge.js')).mergeCommandLine(values, positionals);
       case 'ci':
         return await (await import('./commands/ci.js')).ciCommandLine(values, positionals);
+      case 'bisect':
+        return await (await import('./commands/bisect.js')).bisectCommandLine(values, positionals);
       default:
         throw new OrchestratorError('USAGE', `unknown command "${command}"`);
     }
