@@ -166,11 +166,7 @@ enum jit_err cj_op_find(const char *name, int *out)
 
 const char *cj_arch_desc(void)
 {
-#if defined(__arm__)
-    return cj_ops_thumb_A ? "arm (Thumb templates)" : "arm (ARM-state templates)";
-#else
-    return CJ_ARCH_NAME;
-#endif
+    return CJ_ARCH_DESC();
 }
 
 void cj_fill_nops(uint8_t *dst, size_t n)

@@ -1,4 +1,5 @@
-/* arch.c: picks the one architecture file for this build. */
+/* arch.c: the core's arch-independent part of jit/arch.h, around the one
+ * per-arch file arch/<JIT_ARCH_DIR>/arch_core.h. */
 #include <string.h>
 
 #include "jit/config_cpu.h"
@@ -14,19 +15,10 @@ __attribute__((unused)) static enum jit_err put(void *buf, size_t cap, const uin
     return JIT_OK;
 }
 
-#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_X86_32)
-#include "../arch/x86/x86.c"
-#elif defined(JIT_ARCH_AARCH64)
-#include "../arch/aarch64/aarch64.c"
-#elif defined(JIT_ARCH_ARM)
-#include "../arch/arm/arm.c"
-#elif defined(JIT_ARCH_RISCV64)
-#include "../arch/riscv64/riscv64.c"
-#elif defined(JIT_ARCH_MIPS32) || defined(JIT_ARCH_MIPS64)
-#include "../arch/mips/mips.c"
-#else
-#error "no arch file for this JIT_ARCH_*"
-#endif
+/* The arch/<dir>/ of this build (JIT_ARCH_DIR, on the include path through
+ * native/cmake/jit_arch.cmake), now with its implementation section. */
+#define JIT_CORE_ARCH_IMPL 1
+#include "arch_core.h"
 
 #if defined(ARCH_ONE_WORD_BRANCH)
 /* Arches whose direct branch is one aligned 32-bit word (aarch64 b, arm b,

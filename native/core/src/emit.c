@@ -6,7 +6,7 @@
 
 #include "jit/config_cpu.h"
 
-#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_X86_32)
+#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_I686)
 #define EMIT_X86 1
 #include <emmintrin.h>
 #endif

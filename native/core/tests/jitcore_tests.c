@@ -59,7 +59,7 @@ static void *emit_const(struct jit_execmem *m, int32_t k)
 /* The smallest function we can make: smaller than any jump sequence. */
 static enum jit_err emit_tiny(void *buf, size_t cap, size_t *len)
 {
-#if defined(JIT_ARCH_X86_32)
+#if defined(JIT_ARCH_I686)
     /* ret: returns garbage, only ever called after being chained */
     if (cap < 1)
         return JIT_ERR_INVALID_ARG;
@@ -559,7 +559,7 @@ TAP_CASE(replace_direct_branch)
             TAP_CHECKF(call(entry, 0) == k, "%s k=%d", jit_execmem_mode_name(all_modes[mi]), k);
             TAP_CHECK(jit_fn_entry(fn) == entry);
         }
-#if !defined(JIT_ARCH_X86_32)
+#if !defined(JIT_ARCH_I686)
         void *old;
         TAP_CHECK(jit_fn_replace(fn, tiny.rx, &old) == JIT_OK);
         TAP_CHECK(jit_execmem_free(m, old) == JIT_OK);

@@ -7,7 +7,7 @@
 #include "smc/smc.h"
 #include "smc_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(SMC_X86)
 #include <cpuid.h>
 
 static void cpuid2(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -156,7 +156,7 @@ enum jit_err smc_cpu_identify(int measure_tsc, struct smc_cpu_info *out)
     out->arch = SMC_ARCH_NAME;
     out->uarch = "unknown";
     out->tsc_source = "none";
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(SMC_X86)
     uint32_t r[4];
     cpuid2(0, 0, r);
     uint32_t max_leaf = r[0];
@@ -225,7 +225,7 @@ enum jit_err smc_cpu_identify(int measure_tsc, struct smc_cpu_info *out)
         if (r[3] & (1u << 8))
             out->features |= SMC_F_INVARIANT_TSC;
     }
-#if defined(__x86_64__)
+#if defined(JIT_ARCH_X86_64)
     out->features |= SMC_F_X86_64;
 #endif
     out->uarch = smc_uarch_name(out->vendor, out->family, out->model);

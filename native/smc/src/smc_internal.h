@@ -1,6 +1,6 @@
 /* smc_internal.h: per-arch facts shared by the SMC suite's sources:
  * the timer, the generated function's encoding, and icache maintenance.
- * One #if/#elif chain picks the architecture. */
+ * The architecture is selected once, by jit/config_cpu.h. */
 #ifndef SMC_INTERNAL_H
 #define SMC_INTERNAL_H
 
@@ -20,104 +20,17 @@ typedef uint32_t (*smc_fn)(void);
 #define SMC_CALL(p) (((smc_fn)(uintptr_t)(p))())
 #define SMC_INLINE static inline __attribute__((always_inline))
 
-#if defined(__x86_64__) || defined(__i386__)
-#define SMC_X86 1
-#if defined(__x86_64__)
-#define SMC_ARCH_NAME "x86_64"
-#else
-#define SMC_ARCH_NAME "i686"
-#endif
-/* xor eax,eax ; 204 x add eax,imm32 ; ret  = 2 + 1020 + 1 = 1023 bytes.
- * Same encoding in 32- and 64-bit mode. */
-#define SMC_HEAD 2
-#define SMC_INSN 5
-#define SMC_INSNS 204
-#define SMC_TAIL 1
-SMC_INLINE void smc_put_head(uint8_t *p) { p[0] = 0x31; p[1] = 0xc0; }
-SMC_INLINE uint32_t smc_put_insn(uint8_t *p, uint32_t x)
-{
-    p[0] = 0x05; /* written one store at a time, like a simple JIT */
-    memcpy(p + 1, &x, 4);
-    return x;
-}
-SMC_INLINE void smc_put_tail(uint8_t *p) { p[0] = 0xc3; }
-#elif defined(__aarch64__)
-#define SMC_ARCH_NAME "aarch64"
-#define SMC_HEAD 4
-#define SMC_INSN 4
-#define SMC_INSNS 254
-#define SMC_TAIL 4
-SMC_INLINE void smc_put32(uint8_t *p, uint32_t w) { memcpy(p, &w, 4); }
-SMC_INLINE void smc_put_head(uint8_t *p) { smc_put32(p, 0x52800000u); /* mov w0,#0 */ }
-SMC_INLINE uint32_t smc_put_insn(uint8_t *p, uint32_t x)
-{
-    uint32_t imm = x >> 20; /* add w0,w0,#imm12 */
-    smc_put32(p, 0x11000000u | (imm << 10));
-    return imm;
-}
-SMC_INLINE void smc_put_tail(uint8_t *p) { smc_put32(p, 0xd65f03c0u); /* ret */ }
-#elif defined(__arm__)
-#define SMC_ARCH_NAME "arm"
-#define SMC_HEAD 4
-#define SMC_INSN 4
-#define SMC_INSNS 254
-#define SMC_TAIL 4
-/* A32 encodings; a call through a pointer with bit 0 clear enters ARM state
- * from Thumb callers (blx). */
-SMC_INLINE void smc_put32(uint8_t *p, uint32_t w) { memcpy(p, &w, 4); }
-SMC_INLINE void smc_put_head(uint8_t *p) { smc_put32(p, 0xe3a00000u); /* mov r0,#0 */ }
-SMC_INLINE uint32_t smc_put_insn(uint8_t *p, uint32_t x)
-{
-    uint32_t imm = x >> 24; /* add r0,r0,#imm8 */
-    smc_put32(p, 0xe2800000u | imm);
-    return imm;
-}
-SMC_INLINE void smc_put_tail(uint8_t *p) { smc_put32(p, 0xe12fff1eu); /* bx lr */ }
-#elif defined(__riscv) && __riscv_xlen == 64
-#define SMC_ARCH_NAME "riscv64"
-#define SMC_HEAD 4
-#define SMC_INSN 4
-#define SMC_INSNS 254
-#define SMC_TAIL 4
-SMC_INLINE void smc_put32(uint8_t *p, uint32_t w) { memcpy(p, &w, 4); }
-SMC_INLINE void smc_put_head(uint8_t *p) { smc_put32(p, 0x00000513u); /* li a0,0 */ }
-SMC_INLINE uint32_t smc_put_insn(uint8_t *p, uint32_t x)
-{
-    uint32_t imm = x >> 21; /* addi a0,a0,imm (0..2047) */
-    smc_put32(p, (imm << 20) | 0x00050513u);
-    return imm;
-}
-SMC_INLINE void smc_put_tail(uint8_t *p) { smc_put32(p, 0x00008067u); /* ret */ }
-#elif defined(__mips__)
-#if defined(__mips64)
-#define SMC_ARCH_NAME "mips64"
-#elif defined(__MIPSEL__)
-#define SMC_ARCH_NAME "mipsel"
-#else
-#define SMC_ARCH_NAME "mips"
-#endif
-#define SMC_HEAD 4
-#define SMC_INSN 4
-#define SMC_INSNS 252
-#define SMC_TAIL 8
-/* Instruction words in the CPU's byte order, so a native 32-bit store is right
- * for both mips and mipsel. */
-SMC_INLINE void smc_put32(uint8_t *p, uint32_t w) { memcpy(p, &w, 4); }
-SMC_INLINE void smc_put_head(uint8_t *p) { smc_put32(p, 0x24020000u); /* li v0,0 */ }
-SMC_INLINE uint32_t smc_put_insn(uint8_t *p, uint32_t x)
-{
-    uint32_t imm = x >> 17; /* addiu v0,v0,imm (0..32767) */
-    smc_put32(p, 0x24420000u | imm);
-    return imm;
-}
-SMC_INLINE void smc_put_tail(uint8_t *p)
-{
-    smc_put32(p, 0x03e00008u);     /* jr ra */
-    smc_put32(p + 4, 0x00000000u); /* delay slot: nop */
-}
-#else
-#define SMC_ARCH_NAME "unsupported"
-#define SMC_NO_CODEGEN 1
+#include "jit/config_cpu.h"
+/* The arch's code generator: arch/<JIT_ARCH_DIR>/arch_smc.h (on the include
+ * path through native/cmake/jit_arch.cmake; docs/porting.md). It defines
+ * SMC_HEAD, SMC_INSN, SMC_INSNS, SMC_TAIL (bytes of the head, of one
+ * add-immediate instruction, their count, bytes of the tail) and
+ * smc_put_head/smc_put_insn/smc_put_tail, or SMC_NO_CODEGEN 1 (the suite
+ * then reports its cases as skipped). x86 also defines SMC_X86 (TSC timer,
+ * no flush, the x86-only strategies). */
+#include "arch_smc.h"
+
+#if defined(SMC_NO_CODEGEN)
 #define SMC_HEAD 0
 #define SMC_INSN 1
 #define SMC_INSNS 0
@@ -126,6 +39,7 @@ SMC_INLINE void smc_put_head(uint8_t *p) { (void)p; }
 SMC_INLINE uint32_t smc_put_insn(uint8_t *p, uint32_t x) { (void)p; return x; }
 SMC_INLINE void smc_put_tail(uint8_t *p) { (void)p; }
 #endif
+#define SMC_ARCH_NAME JIT_ARCH_NAME
 
 #define SMC_CODE_BYTES (SMC_HEAD + SMC_INSN * SMC_INSNS + SMC_TAIL)
 #define SMC_COPY_BYTES 1024 /* SMC_CODE_BYTES rounded up to whole 64-byte lines */

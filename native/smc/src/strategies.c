@@ -149,7 +149,7 @@ static uint32_t run_copy_rep_movsb(struct smc_ctx *c, uint32_t seed, uint32_t *e
     return SMC_CALL(c->exec);
 }
 
-#if defined(__x86_64__)
+#if defined(JIT_ARCH_X86_64)
 static uint32_t run_copy_rep_movsq(struct smc_ctx *c, uint32_t seed, uint32_t *expected)
 {
     *expected = smc_gen(c->scratch, seed);
@@ -328,7 +328,7 @@ static uint32_t run_serialize_cpuid(struct smc_ctx *c, uint32_t seed, uint32_t *
 {
     *expected = smc_gen(c->exec, seed);
     uint32_t a = 0, b, cc = 0, d;
-#if defined(__i386__) && defined(__PIC__)
+#if defined(JIT_ARCH_I686) && defined(__PIC__)
     __asm__ volatile("xchg %%ebx, %1\n\tcpuid\n\txchg %%ebx, %1"
                      : "+a"(a), "=&r"(b), "+c"(cc), "=d"(d)::"memory");
 #else
@@ -361,7 +361,7 @@ const struct smc_strategy smc_strategies[] = {
 #if defined(SMC_X86)
     {"copy_rep_movsb", "copy", "write to a data buffer, copy with rep movsb", 0, SMC_RES_NONE, 0,
      run_copy_rep_movsb},
-#if defined(__x86_64__)
+#if defined(JIT_ARCH_X86_64)
     {"copy_rep_movsq", "copy", "write to a data buffer, copy with rep movsq", SMC_F_X86_64,
      SMC_RES_NONE, 0, run_copy_rep_movsq},
 #else

@@ -4,6 +4,8 @@
 #define JIT_CONFIG_H
 
 #include "jit/config_cpu.h"
+/* JIT_ARCH_LONG_JUMP_SIZE, JIT_ARCH_ENTRY_SIZE: from arch/<JIT_ARCH_DIR>/ (docs/porting.md). */
+#include "arch_core.h"
 
 /* Size of a region the allocator reserves when it needs more (rounded to pages). */
 #ifndef JIT_EXECMEM_DEFAULT_REGION_SIZE

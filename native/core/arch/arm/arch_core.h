@@ -1,7 +1,21 @@
-/* arm.c: ARMv7 in A32 (ARM) state. Generated code is entered with bit 0
- * clear (allocations are aligned), so callers compiled as Thumb interwork
- * through blx/bx; the code returns with bx lr. Cache maintenance is the
- * kernel's cacheflush syscall (user mode cannot clean caches on ARMv7). */
+/* arch_core.h (arm): ARMv7 in A32 (ARM) state. Generated code is entered
+ * with bit 0 clear (allocations are aligned), so callers compiled as Thumb
+ * interwork through blx/bx; the code returns with bx lr. Cache maintenance is
+ * the kernel's cacheflush syscall (user mode cannot clean caches on ARMv7). */
+/* The core's one per-arch file (docs/porting.md). The facts section is
+ * read by jit/config.h; src/arch.c includes the file again with
+ * JIT_CORE_ARCH_IMPL defined for the implementation. */
+#ifndef JIT_CORE_ARCH_FACTS
+#define JIT_CORE_ARCH_FACTS
+/* JIT_ARCH_LONG_JUMP_SIZE: bytes of the longest jump sequence the core emits
+ * (reaches any address). JIT_ARCH_ENTRY_SIZE: that, rounded up to the entry
+ * alignment; every allocation is at least this large, so any code can be
+ * patched with a jump without touching its neighbour. */
+#define JIT_ARCH_LONG_JUMP_SIZE 8 /* ldr pc, [pc, #-4]; .word target */
+#define JIT_ARCH_ENTRY_SIZE 8
+#endif
+
+#ifdef JIT_CORE_ARCH_IMPL
 /* One-word direct branches: arch.c builds jit_emit_branch and the patchers on branch_word(). */
 #define ARCH_ONE_WORD_BRANCH 1
 #include <signal.h>
@@ -81,3 +95,4 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return put(buf, cap, w, 2, len);
 }
 
+#endif /* JIT_CORE_ARCH_IMPL */

@@ -1,6 +1,21 @@
-/* riscv64.c: RV64 encoders (no compressed instructions emitted). The i-cache
- * is flushed with the riscv_flush_icache syscall: a local fence.i is wrong
- * because the thread may migrate to a hart that never saw it. */
+/* arch_core.h (riscv64): RV64 encoders (no compressed instructions
+ * emitted). The i-cache is flushed with the riscv_flush_icache syscall: a
+ * local fence.i is wrong because the thread may migrate to a hart that never
+ * saw it. */
+/* The core's one per-arch file (docs/porting.md). The facts section is
+ * read by jit/config.h; src/arch.c includes the file again with
+ * JIT_CORE_ARCH_IMPL defined for the implementation. */
+#ifndef JIT_CORE_ARCH_FACTS
+#define JIT_CORE_ARCH_FACTS
+/* JIT_ARCH_LONG_JUMP_SIZE: bytes of the longest jump sequence the core emits
+ * (reaches any address). JIT_ARCH_ENTRY_SIZE: that, rounded up to the entry
+ * alignment; every allocation is at least this large, so any code can be
+ * patched with a jump without touching its neighbour. */
+#define JIT_ARCH_LONG_JUMP_SIZE 24 /* auipc t0; ld t0, 16(t0); jr t0; pad; .quad */
+#define JIT_ARCH_ENTRY_SIZE 24
+#endif
+
+#ifdef JIT_CORE_ARCH_IMPL
 /* One-word direct branches: arch.c builds jit_emit_branch and the patchers on branch_word(). */
 #define ARCH_ONE_WORD_BRANCH 1
 #include <errno.h>
@@ -98,3 +113,4 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return JIT_OK;
 }
 
+#endif /* JIT_CORE_ARCH_IMPL */

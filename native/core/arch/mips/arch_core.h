@@ -1,5 +1,25 @@
-/* mips.c: MIPS32 (o32, either endianness) and MIPS64 (n64). Every jump has a
- * delay slot; code is flushed with the cacheflush syscall (BCACHE). */
+/* arch_core.h (mips, mipsel, mips64, mips64el): MIPS32 (o32, either
+ * endianness) and MIPS64 (n64, either endianness). Every jump has a delay
+ * slot; code is flushed with the cacheflush syscall (BCACHE). */
+/* The core's one per-arch file (docs/porting.md). The facts section is
+ * read by jit/config.h; src/arch.c includes the file again with
+ * JIT_CORE_ARCH_IMPL defined for the implementation. */
+#ifndef JIT_CORE_ARCH_FACTS
+#define JIT_CORE_ARCH_FACTS
+/* JIT_ARCH_LONG_JUMP_SIZE: bytes of the longest jump sequence the core emits
+ * (reaches any address). JIT_ARCH_ENTRY_SIZE: that, rounded up to the entry
+ * alignment; every allocation is at least this large, so any code can be
+ * patched with a jump without touching its neighbour. */
+#if JIT_ARCH_BITS == 64
+#define JIT_ARCH_LONG_JUMP_SIZE 32 /* lui/ori/dsll/ori/dsll/ori t9; jr t9; nop */
+#define JIT_ARCH_ENTRY_SIZE 32
+#else
+#define JIT_ARCH_LONG_JUMP_SIZE 16 /* lui t9; ori t9; jr t9; nop */
+#define JIT_ARCH_ENTRY_SIZE 16
+#endif
+#endif
+
+#ifdef JIT_CORE_ARCH_IMPL
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -86,7 +106,7 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
         return JIT_ERR_INVALID_ARG;
     (void)at;
     uint64_t a = (uint64_t)target;
-#if defined(JIT_ARCH_MIPS64)
+#if JIT_ARCH_BITS == 64
     uint32_t w[8] = {
         0x3c190000u | (uint32_t)((a >> 48) & 0xffffu), /* lui t9, a[63:48] */
         0x37390000u | (uint32_t)((a >> 32) & 0xffffu), /* ori t9, t9, a[47:32] */
@@ -131,3 +151,5 @@ enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
     memcpy(rw, w, 8);
     return JIT_OK;
 }
+
+#endif /* JIT_CORE_ARCH_IMPL */

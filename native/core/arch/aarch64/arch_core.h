@@ -1,6 +1,20 @@
-/* aarch64.c: A64 encoders and i-cache maintenance by hand:
+/* arch_core.h (aarch64): A64 encoders and i-cache maintenance by hand:
  * dc cvau (through rw) / dsb ish / ic ivau (through rx) / dsb ish / isb,
  * line sizes from CTR_EL0. */
+/* The core's one per-arch file (docs/porting.md). The facts section is
+ * read by jit/config.h; src/arch.c includes the file again with
+ * JIT_CORE_ARCH_IMPL defined for the implementation. */
+#ifndef JIT_CORE_ARCH_FACTS
+#define JIT_CORE_ARCH_FACTS
+/* JIT_ARCH_LONG_JUMP_SIZE: bytes of the longest jump sequence the core emits
+ * (reaches any address). JIT_ARCH_ENTRY_SIZE: that, rounded up to the entry
+ * alignment; every allocation is at least this large, so any code can be
+ * patched with a jump without touching its neighbour. */
+#define JIT_ARCH_LONG_JUMP_SIZE 16 /* ldr x16, 8; br x16; .quad target */
+#define JIT_ARCH_ENTRY_SIZE 16
+#endif
+
+#ifdef JIT_CORE_ARCH_IMPL
 /* One-word direct branches: arch.c builds jit_emit_branch and the patchers on branch_word(). */
 #define ARCH_ONE_WORD_BRANCH 1
 #include <signal.h>
@@ -92,3 +106,4 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return JIT_OK;
 }
 
+#endif /* JIT_CORE_ARCH_IMPL */

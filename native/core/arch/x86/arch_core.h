@@ -1,5 +1,25 @@
-/* x86.c: x86-64 and i686. The i-cache is coherent with stores (also across
- * aliases: SMC detection is by physical address), so no flush is needed. */
+/* arch_core.h (x86_64, i686): the i-cache is coherent with stores (also
+ * across aliases: SMC detection is by physical address), so no flush is
+ * needed. */
+/* The core's one per-arch file (docs/porting.md). The facts section is
+ * read by jit/config.h; src/arch.c includes the file again with
+ * JIT_CORE_ARCH_IMPL defined for the implementation. */
+#ifndef JIT_CORE_ARCH_FACTS
+#define JIT_CORE_ARCH_FACTS
+/* JIT_ARCH_LONG_JUMP_SIZE: bytes of the longest jump sequence the core emits
+ * (reaches any address). JIT_ARCH_ENTRY_SIZE: that, rounded up to the entry
+ * alignment; every allocation is at least this large, so any code can be
+ * patched with a jump without touching its neighbour. */
+#if defined(JIT_ARCH_X86_64)
+#define JIT_ARCH_LONG_JUMP_SIZE 14 /* jmp [rip+0]; .quad target */
+#define JIT_ARCH_ENTRY_SIZE 16
+#else /* i686 */
+#define JIT_ARCH_LONG_JUMP_SIZE 5 /* jmp rel32 reaches all of a 32-bit space */
+#define JIT_ARCH_ENTRY_SIZE 8      /* patched as one aligned 8-byte word */
+#endif
+#endif
+
+#ifdef JIT_CORE_ARCH_IMPL
 #include <signal.h>
 #include <string.h>
 
@@ -148,3 +168,5 @@ enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
         memcpy(rw, &w, 8);
     return e;
 }
+
+#endif /* JIT_CORE_ARCH_IMPL */

@@ -1,0 +1,4 @@
+/* arch_copyjit.h (alpha): copyjit's per-arch file, not written yet.
+ * A port replaces this file (docs/porting.md; src/cj_arch.h lists what it
+ * defines). */
+#error "copyjit: alpha is not ported yet (see docs/porting.md)"

@@ -1,0 +1,24 @@
+/* arch_copyjit.h (x86_64, i686): copyjit's per-arch facts (src/cj_arch.h
+ * lists what this file defines; docs/copyjit.md explains the choices). */
+/* No endbr at op starts. */
+#define CJ_OPS_ARCH_FLAGS "-fcf-protection=none"
+
+#if defined(JIT_ARCH_X86_64)
+#  define CJ_WIDE_REGS 1
+#  define CJ_FNATTR
+#  define CJ_DATA_ALIGN 1
+#  define CJ_NOP_SIZE 1
+#  define CJ_NOP_WORD 0x90u
+/* One lea straight to the data: the displacement is resolved in-section. */
+#  define CJ_DATA_ASM(sym, out) __asm__("lea " sym "+" CJ_DATA_DIST_S "(%%rip), %0" : "=r"(out))
+#  define CJ_UC_PC(uc) ((uintptr_t)(uc)->uc_mcontext.gregs[REG_RIP])
+#else /* i686 */
+#  define CJ_I386_REGS 1
+#  define CJ_FNATTR __attribute__((regparm(1)))
+#  define CJ_DATA_ALIGN 1
+#  define CJ_NOP_SIZE 1
+#  define CJ_NOP_WORD 0x90u
+/* No PC-relative addressing: call/pop (balanced, the native SP is unchanged). */
+#  define CJ_SELF_ASM(sym, out) __asm__("call 1f\n1:\tpop %0\n\tlea " sym "-1b(%0), %0" : "=r"(out))
+#  define CJ_UC_PC(uc) ((uintptr_t)(uc)->uc_mcontext.gregs[REG_EIP])
+#endif

@@ -1,0 +1,4 @@
+/* arch_core.h (m68k): the core's per-arch file, not written yet.
+ * A port replaces this file (docs/porting.md; arch/mips/arch_core.h is a
+ * complete example). */
+#error "core: m68k is not ported yet (see docs/porting.md)"
