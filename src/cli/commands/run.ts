@@ -1,6 +1,8 @@
 // `matrix run`: build and run the selected cells, then write the reports.
-// Ctrl-C stops every cell, kills every child process tree, and still writes a
-// report marked incomplete.
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT (Ctrl-C, a cancelled CI job, a closed
+// terminal) all stop every cell, kill every child process tree, still write a
+// report marked incomplete and exit 128+signal; a second signal exits at once,
+// still killing the trees.
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -44,18 +46,25 @@ export async function runCommandLine(values: Record<string, string | boolean | u
   const controller = new AbortController();
   const registry = new ProcessGroupRegistry();
   let interrupts = 0;
+  let exitSignal: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(`\nmatrix: ${signal}: stopping every cell and writing an incomplete report (again to quit at once)\n`);
+      exitSignal = signal;
+      if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+      // After SIGHUP the terminal may be gone: a failed write must not stop the shutdown.
+      try {
+        process.stderr.write(`\nmatrix: ${signal}: stopping every cell and writing an incomplete report (again to quit at once)\n`);
+      } catch {
+        /* no terminal */
+      }
       controller.abort();
     } else {
       registry.killAllNow();
-      process.exit(130);
+      process.exit(signalExitCode(exitSignal ?? signal));
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     progress.start(selectCells(expandMatrix(config), selection).selected);
     const hostCpu = await hostCpuLabels();
@@ -75,11 +84,18 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     // A shard's partial run is not history: the merge of all shards is.
     await finishReports(results, outDir, { appendHistory: !selection.shard });
     process.stdout.write(`${summaryLine(results)}\nreports: ${join(outDir, 'status.md')}\n`);
-    if (!results.complete) return 130;
+    if (!results.complete) return signalExitCode(exitSignal ?? 'SIGINT');
     return results.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     registry.killAllNow();
   }
+}
+
+/** Every way a CI job or a terminal ends a run. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** 128 + the signal's number, as a shell reports a process ended by it. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
 }
