@@ -75,12 +75,13 @@ export function list(value: string | boolean | undefined): string[] | undefined 
   return items.length ? items : undefined;
 }
 
-export function positiveInt(name: string, value: string | boolean | undefined, min = 1): number | undefined {
+export function positiveInt(name: string, value: string | boolean | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isInteger(n) || n < min) {
     throw new OrchestratorError('USAGE', `--${name} needs an integer >= ${min}, got "${String(value)}"`);
   }
+  if (n > max) throw new OrchestratorError('USAGE', `--${name} must be at most ${max}, got ${n}`);
   return n;
 }
 

@@ -16,6 +16,7 @@ import { finishReports } from '../finish-reports.js';
 import { hostCpuLabels } from '../host-cpu.js';
 import { positiveInt } from '../args.js';
 import { loadMatrix, selectionFrom } from '../load.js';
+import { MAX_TIMEOUT_S } from '../../matrix/config.js';
 import { listrProgress, plainProgress, summaryLine } from '../progress.js';
 import { publishLogs } from '../publish-logs.js';
 
@@ -27,7 +28,7 @@ export async function runCommandLine(values: Record<string, string | boolean | u
   const options = {
     jobs,
     retries: positiveInt('retries', values.retries, 0) ?? config.defaults.retries,
-    timeout: positiveInt('timeout', values.timeout) ?? config.defaults.timeout,
+    timeout: positiveInt('timeout', values.timeout, 1, MAX_TIMEOUT_S) ?? config.defaults.timeout,
     cache: values['no-cache'] !== true,
     verbose: values.verbose === true,
     buildParallel: cores,
