@@ -26,6 +26,7 @@ import { applyExpectation, skippedByExpectation } from './expectations.js';
 import { planCell, reproducer, runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from './first-error.js';
 import { collectExtras } from '../results/bench-extras.js';
+import { describeFsError, isFsError } from '../runtime/fs-errors.js';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -126,10 +127,18 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
       try {
         raw = { ...(await runCell(cell, ctx)), inputHash };
       } catch (error) {
-        raw = { ...notRun(cell, ctx, 'error', `internal error: ${(error as Error).message}`), inputHash };
+        // A full disk or an unwritable cache mid-run is the machine's problem: an `error` cell, the run goes on.
+        const why = isFsError(error) ? describeFsError(error) : `internal error: ${(error as Error).message}`;
+        raw = { ...notRun(cell, ctx, 'error', why), inputHash };
       }
       const interrupted = signal.aborted && raw.stages.some((s) => s.firstError === 'interrupted (run canceled)');
-      if (!interrupted) await cache.put(raw);
+      if (!interrupted) {
+        // The result stands even when it cannot be remembered (disk full): it is only rerun next time.
+        await cache.put(raw).catch((error: unknown) => {
+          if (!isFsError(error)) throw error;
+          process.stderr.write(`matrix: warning: ${cell.id}: result not cached: ${describeFsError(error)}\n`);
+        });
+      }
       const final = interrupted ? raw : applyExpectation(raw, cell.expectation);
       results.set(cell.id, final);
       events.cellEnd?.(cell, final);

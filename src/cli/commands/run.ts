@@ -18,7 +18,9 @@ import { positiveInt } from '../args.js';
 import { loadMatrix, selectionFrom } from '../load.js';
 import { MAX_TIMEOUT_S } from '../../matrix/config.js';
 import { listrProgress, plainProgress, summaryLine } from '../progress.js';
-import { publishLogs } from '../publish-logs.js';
+import { cacheLogs } from '../publish-logs.js';
+import { ensureWritableDir } from '../../runtime/fs-errors.js';
+import { acquireLock, type Lock } from '../../runtime/lock.js';
 
 export async function runCommandLine(values: Record<string, string | boolean | undefined>): Promise<number> {
   const { config, hash } = await loadMatrix(values);
@@ -41,6 +43,9 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     selection.shard = { ...shard, assignment: assignShards(expandMatrix(config), shard.count, lastDurations(history)) };
   }
   const cacheDir = defaultCacheDir(config);
+  // The user's environment, checked before the first cell starts (exit 2).
+  ensureWritableDir(outDir, '--out directory');
+  ensureWritableDir(cacheDir, process.env.MATRIX_CACHE_DIR ? 'MATRIX_CACHE_DIR' : 'cache directory');
 
   const tty = process.stdout.isTTY === true && process.env.CI !== 'true';
   const progress = tty ? listrProgress(options.verbose) : plainProgress((line) => process.stdout.write(`${line}\n`), options.verbose);
@@ -66,7 +71,12 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     }
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const locks: Lock[] = [];
   try {
+    // Two runs on one cache or one report directory would overwrite each other's builds and logs: the second waits.
+    const wait = (dir: string) => (pid: number) => process.stderr.write(`matrix: waiting for the run in progress (pid ${pid}) to finish with ${dir}\n`);
+    locks.push(await acquireLock(join(cacheDir, '.lock'), cacheDir, wait(cacheDir), controller.signal));
+    if (outDir !== cacheDir) locks.push(await acquireLock(join(outDir, '.lock'), outDir, wait(outDir), controller.signal));
     progress.start(selectCells(expandMatrix(config), selection).selected);
     const hostCpu = await hostCpuLabels();
     const results = await runMatrix({
@@ -81,15 +91,15 @@ export async function runCommandLine(values: Record<string, string | boolean | u
       hostCpu,
     });
     await progress.stop();
-    await publishLogs(results, cacheDir, outDir);
     // A shard's partial run is not history: the merge of all shards is.
-    await finishReports(results, outDir, { appendHistory: !selection.shard });
+    await finishReports(results, outDir, { appendHistory: !selection.shard, logs: cacheLogs(cacheDir) });
     process.stdout.write(`${summaryLine(results)}\nreports: ${join(outDir, 'status.md')}\n`);
     if (!results.complete) return signalExitCode(exitSignal ?? 'SIGINT');
     return results.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     registry.killAllNow();
+    for (const lock of locks.reverse()) lock.release();
   }
 }
 
