@@ -102,3 +102,33 @@ describe('--config and numbers', () => {
     }
   });
 });
+
+describe('paths stay in the repository', () => {
+  it('a source, input or toolchain file outside the repository is refused unless allow_outside: true', async () => {
+    const ws = makeWorkspace('matrix-outside-');
+    try {
+      const base = fixtureMatrix(makeTarget('good', TAP_STAGE));
+      const cases: [string, RegExp][] = [
+        [base.replace('source: targets/good', 'source: /etc'), /source directory of target "good": "\/etc" is outside the repository/],
+        [base.replace('source: targets/good', 'source: targets/good\n    inputs: ["../../../../../../etc/*"]'), /input of target "good": ".*etc\/\*" is outside the repository/],
+        [base.replace(/cmake_toolchain: .*gcc\.cmake/, 'cmake_toolchain: /etc/hostname'), /cmake_toolchain of toolchain "gcc": "\/etc\/hostname" is outside the repository/],
+      ];
+      for (const [yaml, message] of cases) {
+        ws.writeMatrix(yaml);
+        const r = await runCli(['list', '--config', ws.matrixFile]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).toContain('add "allow_outside: true"');
+        expect(r.stderr).toMatch(new RegExp(`^E: ${ws.matrixFile}:\\d+:\\d+: `));
+      }
+      // Said explicitly, it is allowed; matrix's own toolchain files always are (the fixtures use them).
+      ws.writeMatrix(base.replace('source: targets/good', 'source: /etc\n    allow_outside: true').replace('build: make', 'build: make'));
+      const allowed = await runCli(['list', '--config', ws.matrixFile]);
+      expect(allowed.stderr).not.toContain('outside the repository');
+      ws.writeMatrix(base);
+      expect((await runCli(['list', '--config', ws.matrixFile])).code).toBe(0);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -202,6 +202,7 @@ const TOOLCHAIN_KEYS: KeyRules = {
   cmake_toolchain: { required: true, hint: 'the CMake toolchain file, e.g. toolchains/gcc.cmake' },
   linker: { hint: 'default linker, e.g. lld' },
   packages: { hint: 'Debian packages, with {triple}, {debian} and {version} placeholders' },
+  allow_outside: { hint: 'true to let cmake_toolchain name a file outside the repository' },
 };
 const TARGET_KEYS: KeyRules = {
   build: { required: true, hint: `one of ${BUILD_SYSTEMS.join(', ')}` },
@@ -211,6 +212,7 @@ const TARGET_KEYS: KeyRules = {
   inputs: { hint: 'globs that key the cache' },
   prepare: { hint: 'a host command run once before the cells: command, outputs' },
   stages: { required: true, hint: 'a list of run stages: name, run, format; [] for build-only' },
+  allow_outside: { hint: 'true to let source and inputs name paths outside the repository' },
 };
 const PREPARE_KEYS: KeyRules = {
   command: { required: true, hint: 'the argv to run, e.g. [python3, gen.py]' },
@@ -525,6 +527,13 @@ class Reader {
     return value;
   }
 
+  flag(v: Val | undefined): boolean {
+    if (!v) return false;
+    const node = this.deref(v.node);
+    if (!node || !isScalar(node) || typeof node.value !== 'boolean') this.fail(v.loc, `${v.label} must be true or false, got ${this.describe(node)}`);
+    return (node as Scalar<boolean>).value;
+  }
+
   oneOf<T extends string>(v: Val, values: readonly T[]): T {
     const node = this.deref(v.node);
     const s = node && isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
@@ -662,6 +671,7 @@ class Reader {
           linker: linker ? this.str(linker) : '',
           packages: packages ? this.list(packages, (item) => this.packageName(item), 'a list of strings') : [],
           location: e.keyLoc,
+          ...(this.flag(f.get('allow_outside')) ? { allowOutside: true } : {}),
         };
       },
     );
@@ -739,6 +749,7 @@ class Reader {
         inputs: this.strList(f.get('inputs'), { nonEmpty: true }),
         stages: this.stages(f.get('stages')!, e.name),
         location: e.keyLoc,
+        ...(this.flag(f.get('allow_outside')) ? { allowOutside: true } : {}),
       };
       if (prepare) {
         const pf = this.fields(prepare, `"prepare" of ${owner}`, PREPARE_KEYS);
@@ -872,13 +883,14 @@ class Reader {
     const node = this.deref(v.node);
     const items: Val[] = node && isSeq(node) ? this.list(v, (item) => item) : [v];
     if (items.length === 0) this.fail(v.loc, `${v.label} is an empty list, which matches nothing; omit "${field}" to match every ${field}`);
+    const knownSet = new Set(known);
     return items.map((item) => {
       const itemNode = this.deref(item.node);
       if (!itemNode || !isScalar(itemNode) || typeof itemNode.value !== 'string') {
         this.fail(item.loc, `${item.label} must be a ${field} name or a list of them, got ${this.describe(itemNode)}`);
       }
       const name = (itemNode as Scalar<string>).value;
-      if (!known.includes(name)) {
+      if (!knownSet.has(name)) {
         this.fail(item.loc, `expectation names unknown ${field} "${name}"${didYouMean(name, known)} (known: ${known.join(', ')})`);
       }
       return name;

@@ -51,6 +51,8 @@ export interface ToolchainSpec {
   /** Debian packages, with `{triple}`, `{debian}` and `{version}` placeholders. */
   packages: string[];
   location: SourceLocation;
+  /** `allow_outside: true`: cmake_toolchain may name a file outside the repository. */
+  allowOutside?: boolean;
 }
 
 export type StageKind = 'test' | 'bench' | 'check';
@@ -96,6 +98,8 @@ export interface TargetSpec {
    */
   prepare?: { command: string[]; outputs?: string[] };
   stages: RunStageSpec[];
+  /** `allow_outside: true`: source and inputs may name paths outside the repository. */
+  allowOutside?: boolean;
   location: SourceLocation;
 }
 
