@@ -23,7 +23,7 @@ import { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import { formatCommand } from '../runtime/quote.js';
 import type { CellEvents, PreparedTarget, RunContext, RunOptions } from './context.js';
 import { applyExpectation, skippedByExpectation } from './expectations.js';
-import { planCell, reproducer, runCell } from './run-cell.js';
+import { planCell, prepareCommand, reproducer, rerunCommand, runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from './first-error.js';
 import { collectExtras } from '../results/bench-extras.js';
 import { describeFsError, isFsError } from '../runtime/fs-errors.js';
@@ -205,7 +205,8 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
     versions: {},
     durationMs: 0,
     stages: [],
-    reproducer: reproducer(plan, ctx.config.root),
+    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell, ctx)),
+    rerun: rerunCommand(cell, ctx.config),
     cached: false,
     attempts: 0,
   };
