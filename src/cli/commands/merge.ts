@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { EXIT, OrchestratorError } from '../../errors.js';
 import { mergeShards, type ShardInput } from '../../merge/merge.js';
 import { parseResults } from '../../results/validate.js';
+import { defaultOutDir } from '../load.js';
 import { finishReports } from '../finish-reports.js';
 import { summaryLine } from '../progress.js';
 
@@ -22,7 +23,7 @@ export async function mergeCommandLine(values: Record<string, string | boolean |
     inputs.push({ source: dir, results: parseResults(text, file) });
   }
   const { results, origin, missing } = mergeShards(inputs);
-  const outDir = resolve(typeof values.out === 'string' ? values.out : 'reports');
+  const outDir = defaultOutDir(values);
   // Each cell's logs come from the shard that ran it.
   const logs = (id: string) => {
     const source = origin.get(id);

@@ -15,7 +15,7 @@ import { HISTORY_FILE, lastDurations, readHistory } from '../../history/history.
 import { finishReports } from '../finish-reports.js';
 import { hostCpuLabels } from '../host-cpu.js';
 import { positiveInt } from '../args.js';
-import { loadMatrix, selectionFrom } from '../load.js';
+import { defaultOutDir, loadMatrix, selectionFrom } from '../load.js';
 import { MAX_TIMEOUT_S } from '../../matrix/config.js';
 import { listrProgress, plainProgress, summaryLine } from '../progress.js';
 import { cacheLogs } from '../publish-logs.js';
@@ -35,7 +35,7 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     verbose: values.verbose === true,
     buildParallel: cores,
   };
-  const outDir = resolve(typeof values.out === 'string' ? values.out : join(config.root, 'reports'));
+  const outDir = defaultOutDir(values);
   if (typeof values.shard === 'string') {
     // Every shard machine computes the same split from the same history.
     const shard = parseShard(values.shard);
