@@ -13,7 +13,7 @@ export interface FlagSpec {
 }
 
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'ci', 'bisect'] },
+  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect'] },
   { name: 'arch', type: 'string', argument: 'a,b', description: 'only these architectures', commands: ['run', 'list'] },
   { name: 'toolchain', type: 'string', argument: 'a,b', description: 'only these toolchains', commands: ['run', 'list'] },
   { name: 'target', type: 'string', argument: 'a,b', description: 'only these targets', commands: ['run', 'list'] },
@@ -79,12 +79,13 @@ export function list(value: string | boolean | undefined): string[] | undefined 
   return items.length ? items : undefined;
 }
 
-export function positiveInt(name: string, value: string | boolean | undefined, min = 1): number | undefined {
+export function positiveInt(name: string, value: string | boolean | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isInteger(n) || n < min) {
     throw new OrchestratorError('USAGE', `--${name} needs an integer >= ${min}, got "${String(value)}"`);
   }
+  if (n > max) throw new OrchestratorError('USAGE', `--${name} must be at most ${max}, got ${n}`);
   return n;
 }
 

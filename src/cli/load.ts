@@ -1,5 +1,5 @@
 // Loading what every command needs: the matrix file and the selection.
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { OrchestratorError } from '../errors.js';
 import type { Selection } from '../matrix/cells.js';
@@ -42,4 +42,14 @@ export function selectionFrom(values: Record<string, string | boolean | undefine
     selection[axis] = names;
   }
   return selection;
+}
+
+/**
+ * The report directory, one rule for run, report and merge: an explicit --out
+ * is relative to the current directory; the default is reports/ beside the
+ * matrix file (--config, else ./matrix.yaml).
+ */
+export function defaultOutDir(values: Record<string, string | boolean | undefined>): string {
+  if (typeof values.out === 'string') return resolve(values.out);
+  return join(dirname(resolve(typeof values.config === 'string' ? values.config : 'matrix.yaml')), 'reports');
 }

@@ -18,6 +18,8 @@ export interface HistoryRun {
   startedAt: string;
   matrixHash: string;
   cells: Record<string, { status: CellStatus; durationMs: number }>;
+  /** The run was cut short by a signal: recorded, but no streak or flip counts it. */
+  interrupted?: boolean;
 }
 
 export interface History {
@@ -60,7 +62,8 @@ export function historyRun(results: RunResults): HistoryRun {
     if (!results.complete && c.status === 'skip' && c.attempts === 0) continue;
     cells[c.id] = { status: c.status, durationMs: c.durationMs };
   }
-  return { startedAt: results.startedAt, matrixHash: results.matrixHash, cells };
+  // An interrupted run is kept (it happened) but marked, and left out of streaks and flakiness.
+  return { startedAt: results.startedAt, matrixHash: results.matrixHash, cells, ...(results.complete ? {} : { interrupted: true }) };
 }
 
 /** A new history with `run` appended, trimmed to the limit. Pure. */
@@ -76,7 +79,7 @@ export function insights(history: History): HistoryInsights {
   const cells: Record<string, CellHistory> = {};
   if (!latest) return { runs: 0, cells };
   for (const [id, now] of Object.entries(latest.cells)) {
-    const past = history.runs.filter((r) => r.cells[id]).map((r) => ({ at: r.startedAt, status: r.cells[id]!.status }));
+    const past = history.runs.filter((r) => r.cells[id] && (!r.interrupted || r === latest)).map((r) => ({ at: r.startedAt, status: r.cells[id]!.status }));
     let start = past.length - 1;
     while (start > 0 && past[start - 1]!.status === now.status) start--;
     const previous = past.length > 1 ? past[past.length - 2]!.status : undefined;

@@ -5,7 +5,7 @@
 // whose message says what is wrong and what to write instead. Nothing here
 // touches the file system except loadMatrixFile's read, so parseMatrix is pure.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isAlias,
@@ -67,6 +67,15 @@ const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];
 
 /** Names become parts of cell ids and directory names. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Longest name: a cell id (target-arch-toolchain) and a stage log name stay far below NAME_MAX (255). */
+export const MAX_NAME_LENGTH = 64;
+/** Largest timeout in seconds: Node's timers hold at most 2^31-1 ms (a longer one fires after 1 ms). */
+export const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+/** Largest matrix file read: the default matrix is 5 KB. */
+export const MAX_MATRIX_BYTES = 1024 * 1024;
+/** Caps on what YAML merge keys (<<) and expectation lists expand to, against alias bombs. */
+export const MAX_MERGED_PAIRS = 1_000_000;
+export const MAX_EXPECTATIONS = 100_000;
 
 /** sha256 (hex) of matrix.yaml's contents: results of different matrix versions are never merged. */
 export function matrixHash(text: string | Uint8Array): string {
@@ -83,8 +92,18 @@ export async function loadMatrixFileWithHash(file: string): Promise<{ config: Ma
   const abs = path.resolve(file);
   let text: string;
   try {
+    // A FIFO or device would block or never end: only a regular file is read.
+    const st = await stat(abs);
+    if (!st.isFile() && !st.isDirectory()) {
+      const kind = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      throw new OrchestratorError('CONFIG_NOT_FOUND', `matrix file ${abs} is ${kind}; --config needs a regular YAML file`);
+    }
+    if (st.isFile() && st.size > MAX_MATRIX_BYTES) {
+      throw new OrchestratorError('CONFIG_INVALID', `matrix file ${abs} is ${st.size} bytes; the limit is ${MAX_MATRIX_BYTES} bytes (1 MiB)`);
+    }
     text = await readFile(abs, 'utf8');
   } catch (err) {
+    if (err instanceof OrchestratorError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new OrchestratorError(
@@ -106,16 +125,22 @@ export async function loadMatrixFileWithHash(file: string): Promise<{ config: Ma
 /** Parse and validate matrix.yaml's text. `file` is used for locations and to resolve `root`. */
 export function parseMatrix(text: string, file: string): MatrixConfig {
   const abs = path.resolve(file);
+  if (text.length > MAX_MATRIX_BYTES) {
+    throw new OrchestratorError('CONFIG_INVALID', `matrix file ${abs} is ${text.length} characters; the limit is ${MAX_MATRIX_BYTES} (1 MiB)`, { location: { file: abs, line: 1, column: 1 } });
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
     keepSourceTokens: true,
     prettyErrors: false,
-    uniqueKeys: true,
+    // yaml's own duplicate-key check compares each key with every earlier one
+    // (quadratic: minutes for a large file); checkDuplicateKeys uses a Set per mapping.
+    uniqueKeys: false,
     merge: true,
   });
   const r = new Reader(abs, doc, lineCounter);
   r.checkSyntax();
+  r.checkDuplicateKeys();
   return r.matrix();
 }
 
@@ -182,6 +207,7 @@ const TOOLCHAIN_KEYS: KeyRules = {
   cmake_toolchain: { required: true, hint: 'the CMake toolchain file, e.g. toolchains/gcc.cmake' },
   linker: { hint: 'default linker, e.g. lld' },
   packages: { hint: 'Debian packages, with {triple}, {debian} and {version} placeholders' },
+  allow_outside: { hint: 'true to let cmake_toolchain name a file outside the repository' },
 };
 const TARGET_KEYS: KeyRules = {
   build: { required: true, hint: `one of ${BUILD_SYSTEMS.join(', ')}` },
@@ -193,6 +219,7 @@ const TARGET_KEYS: KeyRules = {
   stages: { required: true, hint: 'a list of run stages: name, run, format; [] for build-only' },
   known_flaky: { hint: 'true: a failure that passes on retry is expected for every stage (still reported)' },
   first_error: { hint: 'a regex for the project\'s own failure lines, preferred as the first error' },
+  allow_outside: { hint: 'true to let source and inputs name paths outside the repository' },
 };
 const PREPARE_KEYS: KeyRules = {
   command: { required: true, hint: 'the argv to run, e.g. [python3, gen.py]' },
@@ -283,6 +310,42 @@ class Reader {
     throw new OrchestratorError('CONFIG_SYNTAX', message, { location: loc });
   }
 
+  /** Duplicate keys in any mapping (linear: one Set per mapping). */
+  checkDuplicateKeys(): void {
+    visit(this.doc, {
+      Map: (_key, map) => {
+        const seen = new Map<string, number>();
+        for (const pair of map.items) {
+          const k = pair.key;
+          if (!isScalar(k) || typeof k.value === 'symbol') continue; // merge keys may repeat
+          const name = String(k.value);
+          const start = k.range?.[0] ?? 0;
+          const first = seen.get(name);
+          if (first !== undefined) {
+            throw new OrchestratorError(
+              'CONFIG_SYNTAX',
+              `duplicate key "${name}" (first at line ${this.lc.linePos(first).line}); each key may appear only once in a mapping`,
+              { location: this.at(start) },
+            );
+          }
+          seen.set(name, start);
+        }
+        return undefined;
+      },
+    });
+  }
+
+  /** Pairs read through merge keys, and expectations expanded, so far. */
+  private readonly expanded = { merge: 0, expectations: 0 };
+
+  grow(kind: 'merge' | 'expectations', loc: SourceLocation, n: number, what: string): void {
+    const limit = kind === 'merge' ? MAX_MERGED_PAIRS : MAX_EXPECTATIONS;
+    this.expanded[kind] += n;
+    if (this.expanded[kind] > limit) {
+      this.fail(loc, `${what} expand to more than ${limit} entries (YAML aliases and merge keys multiply); write the entries out or share fewer levels`);
+    }
+  }
+
   private unclosedOpener(err: YAMLError): { offset: number; quote?: string; bracket?: string } | undefined {
     const pos = err.pos[0];
     const quote = err.code === 'MISSING_CHAR' && /quote/i.test(err.message);
@@ -360,6 +423,9 @@ class Reader {
         this.fail(keyLoc, `${kindName} name must be a string, got ${this.describe(keyNode)}; quote it if it looks like a number`);
       }
       const name = (keyNode as Scalar<string>).value;
+      if (name.length > MAX_NAME_LENGTH) {
+        this.fail(keyLoc, `${kindName} name "${name.slice(0, 20)}..." is ${name.length} characters; the limit is ${MAX_NAME_LENGTH} (names become cell ids and directory names)`);
+      }
       if (!NAME_RE.test(name)) {
         this.fail(
           keyLoc,
@@ -405,13 +471,20 @@ class Reader {
       found.set(key, { node: value, label: `"${key}" in ${owner}`, loc: value ? this.locOf(value, keyLoc) : keyLoc });
     };
     for (const pair of map.items) add(pair, map, false);
-    for (const m of merges) {
+    // Each mapping is merged at most once (a mapping merged again adds nothing:
+    // earlier keys win), so nested `<<: [*a, *a]` chains cost their size, not 2^depth.
+    const merged = new Set<Node>([map]);
+    for (let i = 0; i < merges.length; i++) {
+      const m = merges[i]!;
       const node = this.deref(m.node);
       const sources = node && isSeq(node) ? node.items.map((n) => this.deref(n as Node | null)) : [node];
       for (const src of sources) {
         if (!src || !isMap(src)) {
           this.fail(m.loc, `${m.label} must merge a mapping or a list of mappings (e.g. <<: *defaults), got ${this.describe(src)}`);
         }
+        if (merged.has(src)) continue;
+        merged.add(src);
+        this.grow('merge', m.loc, (src as YAMLMap).items.length, `the merge keys (<<) of ${owner}`);
         for (const pair of (src as YAMLMap).items) add(pair, src as YAMLMap, true);
       }
     }
@@ -439,7 +512,7 @@ class Reader {
     return s;
   }
 
-  num(v: Val, opts: { integer?: boolean; min?: number; positive?: boolean; unit: string }): number {
+  num(v: Val, opts: { integer?: boolean; min?: number; max?: number; positive?: boolean; unit: string }): number {
     const node = this.deref(v.node);
     const value = node && isScalar(node) ? node.value : undefined;
     const shown = node && isScalar(node) ? (node.source ?? String(value)) : '';
@@ -456,14 +529,17 @@ class Reader {
     if (opts.min !== undefined && value < opts.min) {
       this.fail(v.loc, `${v.label} must be at least ${opts.min}, got ${shown}`);
     }
+    if (opts.max !== undefined && value > opts.max) {
+      this.fail(v.loc, `${v.label} must be at most ${opts.max} (${opts.unit}), got ${shown}`);
+    }
     return value;
   }
 
-  bool(v: Val): boolean {
+  flag(v: Val | undefined): boolean {
+    if (!v) return false;
     const node = this.deref(v.node);
-    const value = node && isScalar(node) ? node.value : undefined;
-    if (typeof value !== 'boolean') this.fail(v.loc, `${v.label} must be true or false, got ${this.describe(node)}`);
-    return value;
+    if (!node || !isScalar(node) || typeof node.value !== 'boolean') this.fail(v.loc, `${v.label} must be true or false, got ${this.describe(node)}`);
+    return (node as Scalar<boolean>).value;
   }
 
   oneOf<T extends string>(v: Val, values: readonly T[]): T {
@@ -572,7 +648,7 @@ class Reader {
     const retries = f.get('retries');
     const logLimit = f.get('log_limit');
     return {
-      timeout: timeout ? this.num(timeout, { positive: true, unit: 'seconds' }) : DEFAULTS.timeout,
+      timeout: timeout ? this.num(timeout, { positive: true, max: MAX_TIMEOUT_S, unit: 'seconds' }) : DEFAULTS.timeout,
       retries: retries ? this.num(retries, { integer: true, min: 0, unit: 'reruns of a failed stage' }) : DEFAULTS.retries,
       logLimit: logLimit ? this.num(logLimit, { integer: true, positive: true, unit: 'bytes' }) : DEFAULTS.logLimit,
     };
@@ -603,6 +679,7 @@ class Reader {
           linker: linker ? this.str(linker) : '',
           packages: packages ? this.list(packages, (item) => this.packageName(item), 'a list of strings') : [],
           location: e.keyLoc,
+          ...(this.flag(f.get('allow_outside')) ? { allowOutside: true } : {}),
         };
       },
     );
@@ -691,9 +768,10 @@ class Reader {
         inputs: this.strList(f.get('inputs'), { nonEmpty: true }),
         stages: this.stages(f.get('stages')!, e.name),
         location: e.keyLoc,
+        ...(this.flag(f.get('allow_outside')) ? { allowOutside: true } : {}),
       };
       const knownFlaky = f.get('known_flaky');
-      if (knownFlaky && this.bool({ ...knownFlaky, label: `"known_flaky" in ${owner}` })) target.knownFlaky = true;
+      if (knownFlaky && this.flag({ ...knownFlaky, label: `"known_flaky" in ${owner}` })) target.knownFlaky = true;
       const firstError = f.get('first_error');
       if (firstError) {
         const pattern = this.str({ ...firstError, label: `"first_error" in ${owner}` }, { nonEmpty: true });
@@ -739,6 +817,9 @@ class Reader {
         const f = this.fields({ ...item, label }, label, STAGE_KEYS);
         const nameVal = f.get('name')!;
         const name = this.str(nameVal, { nonEmpty: true });
+        if (name.length > MAX_NAME_LENGTH) {
+          this.fail(nameVal.loc, `stage name "${name.slice(0, 20)}..." is ${name.length} characters; the limit is ${MAX_NAME_LENGTH} (stage names become log file names)`);
+        }
         if (!NAME_RE.test(name)) {
           this.fail(nameVal.loc, `invalid stage name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit`);
         }
@@ -769,10 +850,10 @@ class Reader {
           where: where ? this.oneOf(where, RUN_WHERE) : 'any',
           location: this.locOf(f.map, item.loc),
         };
-        if (timeout) stage.timeout = this.num(timeout, { positive: true, unit: 'seconds' });
+        if (timeout) stage.timeout = this.num(timeout, { positive: true, max: MAX_TIMEOUT_S, unit: 'seconds' });
         if (extras) stage.extras = this.oneOf(extras, EXTRAS_SECTIONS);
         const knownFlaky = relabel('known_flaky');
-        if (knownFlaky && this.bool(knownFlaky)) stage.knownFlaky = true;
+        if (knownFlaky && this.flag(knownFlaky)) stage.knownFlaky = true;
         if (stage.format === 'expect') {
           if (!expectStdout) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout"; add the exact output it must print`);
@@ -809,6 +890,7 @@ class Reader {
         const linkVal = f.get('link');
         const link = linkVal ? this.url(linkVal) : undefined;
         // A list matches any of its names: expand to one expectation per combination.
+        this.grow('expectations', location, archs.length * tcs.length * tgts.length, 'the expectations');
         for (const arch of archs) {
           for (const toolchain of tcs) {
             for (const target of tgts) {
@@ -834,13 +916,14 @@ class Reader {
     const node = this.deref(v.node);
     const items: Val[] = node && isSeq(node) ? this.list(v, (item) => item) : [v];
     if (items.length === 0) this.fail(v.loc, `${v.label} is an empty list, which matches nothing; omit "${field}" to match every ${field}`);
+    const knownSet = new Set(known);
     return items.map((item) => {
       const itemNode = this.deref(item.node);
       if (!itemNode || !isScalar(itemNode) || typeof itemNode.value !== 'string') {
         this.fail(item.loc, `${item.label} must be a ${field} name or a list of them, got ${this.describe(itemNode)}`);
       }
       const name = (itemNode as Scalar<string>).value;
-      if (!known.includes(name)) {
+      if (!knownSet.has(name)) {
         this.fail(item.loc, `expectation names unknown ${field} "${name}"${didYouMean(name, known)} (known: ${known.join(', ')})`);
       }
       return name;

@@ -57,6 +57,8 @@ export interface ToolchainSpec {
   /** Debian packages, with `{triple}`, `{debian}` and `{version}` placeholders. */
   packages: string[];
   location: SourceLocation;
+  /** `allow_outside: true`: cmake_toolchain may name a file outside the repository. */
+  allowOutside?: boolean;
 }
 
 export type StageKind = 'test' | 'bench' | 'check';
@@ -113,6 +115,8 @@ export interface TargetSpec {
   firstError?: string;
   /** Every stage of this target is known to be flaky (see RunStageSpec.knownFlaky). */
   knownFlaky?: boolean;
+  /** `allow_outside: true`: source and inputs may name paths outside the repository. */
+  allowOutside?: boolean;
   location: SourceLocation;
 }
 

@@ -126,8 +126,10 @@ function renderCase(c: Case, indent: string): string {
   const open = `${indent}<testcase${attrs([['classname', c.classname], ['name', c.name], ['time', seconds(c.ms)]])}`;
   const body: string[] = [];
   if (c.outcome.kind === 'failure') {
-    const tag = `<failure${attrs([['message', c.outcome.message], ['type', c.outcome.type]])}`;
-    body.push(c.outcome.detail ? `${indent}  ${tag}>${xmlText(c.outcome.detail)}</failure>` : `${indent}  ${tag}/>`);
+    // Infrastructure errors (qemu, toolchain, disk) are <error>, the code's failures <failure>.
+    const el = isError(c) ? 'error' : 'failure';
+    const tag = `<${el}${attrs([['message', c.outcome.message], ['type', c.outcome.type]])}`;
+    body.push(c.outcome.detail ? `${indent}  ${tag}>${xmlText(c.outcome.detail)}</${el}>` : `${indent}  ${tag}/>`);
   } else if (c.outcome.kind === 'skipped') {
     body.push(`${indent}  <skipped${attrs([['message', c.outcome.message]])}/>`);
   }
@@ -135,8 +137,13 @@ function renderCase(c: Case, indent: string): string {
   return body.length ? `${open}>\n${body.join('\n')}\n${indent}</testcase>` : `${open}/>`;
 }
 
-function count(cases: Case[], kind: Outcome['kind']): number {
-  return cases.filter((c) => c.outcome.kind === kind).length;
+function isError(c: Case): boolean {
+  return c.outcome.kind === 'failure' && c.outcome.type === 'error';
+}
+
+function count(cases: Case[], kind: Outcome['kind'] | 'error'): number {
+  if (kind === 'error') return cases.filter(isError).length;
+  return cases.filter((c) => c.outcome.kind === kind && !(kind === 'failure' && isError(c))).length;
 }
 
 /** The whole junit.xml. */
@@ -144,14 +151,17 @@ export function renderJUnit(results: RunResults): string {
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
+  let errors = 0;
   let skipped = 0;
   // Cells left to another shard or filtered out did not run here: CI shows what ran.
   for (const cell of results.cells.filter((c) => !excludedBy(c))) {
     const cases = cellCases(cell);
     const f = count(cases, 'failure');
+    const e = count(cases, 'error');
     const s = count(cases, 'skipped');
     tests += cases.length;
     failures += f;
+    errors += e;
     skipped += s;
     const props: Array<[string, string]> = [
       ['arch', cell.arch],
@@ -173,7 +183,7 @@ export function renderJUnit(results: RunResults): string {
       ['name', cell.id],
       ['tests', cases.length],
       ['failures', f],
-      ['errors', 0],
+      ['errors', e],
       ['skipped', s],
       ['time', seconds(cell.durationMs)],
       ['timestamp', results.startedAt],
@@ -194,7 +204,7 @@ export function renderJUnit(results: RunResults): string {
     ['name', results.complete ? 'matrix' : 'matrix (incomplete)'],
     ['tests', tests],
     ['failures', failures],
-    ['errors', 0],
+    ['errors', errors],
     ['skipped', skipped],
     ['time', seconds(results.durationMs)],
     ['timestamp', results.startedAt],

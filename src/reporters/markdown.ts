@@ -115,6 +115,7 @@ function renderDetails(lines: string[], results: RunResults, cell: CellResult, s
   });
   if (tests.length) lines.push('', '**Failing tests:**', '', ...tests);
   if (cell.reproducer) lines.push('', '**Reproducer:**', '', mdBlock(cell.reproducer, 'sh'));
+  if (cell.rerun) lines.push('', '**Or through matrix** (both are pasted at the directory of matrix.yaml):', '', mdBlock(cell.rerun, 'sh'));
   if (cell.stages.length) {
     lines.push('', '<details><summary>Stages</summary>', '');
     lines.push('| stage | status | time | exit | log |', '| --- | --- | --- | --- | --- |');

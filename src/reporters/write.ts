@@ -3,8 +3,9 @@
 // system), fsynced and renamed over the old one. A render or write failure leaves the
 // previous reports as they were and no temp files behind.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, open, readdir, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { describeFsError, isFsError } from '../runtime/fs-errors.js';
 import { OrchestratorError } from '../errors.js';
 import type { RunResults } from '../results/types.js';
 import { renderHtml } from './html.js';
@@ -37,6 +38,19 @@ export interface WriteReportsOptions {
   renderers?: Partial<Record<ReportFormat, Renderer>>;
   /** More files written in the same atomic step (e.g. history.json): plain names inside outDir. */
   extraFiles?: ReadonlyArray<{ name: string; text: string }>;
+  /**
+   * A complete new logs directory inside outDir (`logs.<tag>`, see publish-logs.ts):
+   * `outDir/logs` is switched to it (a symlink, renamed over the old one) in the
+   * same step as the reports, and older `logs.*` directories are removed after.
+   */
+  logsDir?: string;
+}
+
+/** The one failure type of a report write: the user's file system (exit 2) or a bug (exit 3). */
+function writeError(outDir: string, err: unknown): OrchestratorError {
+  if (err instanceof OrchestratorError) return err;
+  const detail = isFsError(err) ? describeFsError(err) : (err as Error).message;
+  return new OrchestratorError('IO', `cannot write reports to ${outDir}: ${detail}`, { cause: err, exitCode: isFsError(err) ? 2 : 3 });
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -97,17 +111,38 @@ export async function writeReports(
   try {
     await mkdir(outDir, { recursive: true });
   } catch (err) {
-    throw new OrchestratorError('IO', `cannot create report directory ${outDir}: ${(err as Error).message}`, { cause: err, exitCode: 3 });
+    const detail = isFsError(err) ? describeFsError(err, 'create') : (err as Error).message;
+    throw new OrchestratorError('IO', `cannot create report directory ${outDir}: ${detail}`, { cause: err, exitCode: isFsError(err) ? 2 : 3 });
   }
 
   // 2. Write every temp file (fsynced), 3. then rename them all over the old reports.
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const pending = rendered.map((r) => ({ ...r, temp: join(outDir, `.${r.name}.${tag}.tmp`) }));
   const leftovers = new Set<string>();
+  const logsLink = join(outDir, 'logs');
+  const logsTemp = join(outDir, `.logs.${tag}.tmp`);
+  let oldLogsDir: string | undefined;
   try {
+    // Every failure that can be seen before a rename is seen before the first one.
+    for (const p of pending) {
+      const st = await lstat(p.path).catch(() => undefined);
+      if (st?.isDirectory()) throw new OrchestratorError('IO', `cannot write reports to ${outDir}: ${p.path} is a directory`);
+    }
     for (const p of pending) {
       leftovers.add(p.temp);
       await writeTemp(p.temp, p.text);
+    }
+    if (options.logsDir) {
+      leftovers.add(logsTemp);
+      await symlink(basename(options.logsDir), logsTemp);
+      const st = await lstat(logsLink).catch(() => undefined);
+      // An old-layout logs/ directory is moved aside (removed below): a symlink cannot be renamed over it.
+      if (st?.isDirectory()) {
+        oldLogsDir = join(outDir, `logs.old-${tag}`);
+        await rename(logsLink, oldLogsDir);
+      }
+      await rename(logsTemp, logsLink);
+      leftovers.delete(logsTemp);
     }
     for (const p of pending) {
       await rename(p.temp, p.path);
@@ -115,8 +150,16 @@ export async function writeReports(
     }
   } catch (err) {
     await Promise.all([...leftovers].map((t) => unlink(t).catch(() => undefined)));
-    throw new OrchestratorError('IO', `cannot write reports to ${outDir}: ${(err as Error).message}`, { cause: err, exitCode: 3 });
+    if (oldLogsDir && leftovers.has(logsTemp)) await rename(oldLogsDir, logsLink).catch(() => undefined);
+    throw writeError(outDir, err);
   }
   await fsyncDir(outDir);
+  if (options.logsDir) {
+    // Older log sets nothing points to any more.
+    const keep = basename(options.logsDir);
+    for (const name of await readdir(outDir).catch(() => [] as string[])) {
+      if (/^logs\.(old-)?[\w-]+$/.test(name) && name !== keep) await rm(join(outDir, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
   return pending.map((p) => p.path);
 }

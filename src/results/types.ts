@@ -86,6 +86,8 @@ export interface CellResult {
   stages: StageResult[];
   /** One line that rebuilds and reruns this cell outside the tool. */
   reproducer: string;
+  /** The same through the tool: `npx matrix run --target T --arch A --toolchain C --no-cache`. */
+  rerun?: string;
   /** Input hash keying the cache. */
   inputHash?: string;
   cached: boolean;

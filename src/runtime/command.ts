@@ -1,14 +1,18 @@
 // Runs one external command. A failed command is data, not an exception: the
 // result has the same shape whether it passed, failed, crashed, timed out or
-// could not start. This is the only module that imports execa.
-import { execa } from 'execa';
+// could not start. The command runs under the stage supervisor (a subreaper:
+// when the command ends or is stopped, every descendant dies, daemons
+// included) and the result never waits on pipes a killed tree held open.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
+import type { Readable } from 'node:stream';
 
 import { CappedOutput } from './capped-output.js';
 import { killGroup, signalGroup, type ProcessGroupRegistry } from './process-groups.js';
 import { formatCommand } from './quote.js';
+import { supervisor } from './supervisor.js';
 
 export interface CommandSpec {
   file: string;
@@ -48,6 +52,14 @@ export interface CommandResult {
 }
 
 const DEFAULT_LOG_LIMIT = 4 * 1024 * 1024;
+/** SIGTERM first, SIGKILL after this long (timeout, Ctrl-C). */
+const KILL_GRACE_MS = 1500;
+/** After the command's tree is gone, how long its pipes may take to drain before they are destroyed. */
+const DRAIN_MS = 250;
+/** The largest delay setTimeout supports (ms); longer timeouts are rejected by validation. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+let warned = false;
 
 export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
   const limit = spec.logLimit ?? DEFAULT_LOG_LIMIT;
@@ -63,19 +75,23 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
     return finish({ canceled: true, durationMs: 0 });
   }
 
-  const child = execa(spec.file, spec.args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    extendEnv: true,
-    reject: false,
-    buffer: false,
-    detached: true, // own process group: the whole tree can be killed
-    cleanup: true,
-    stdin: 'ignore',
-    stripFinalNewline: false,
-  });
-  const pgid = child.pid;
-  if (pgid !== undefined) spec.registry?.add(pgid);
+  const sup = supervisor();
+  if ('error' in sup && !warned) {
+    warned = true;
+    process.stderr.write(`matrix: warning: ${sup.error}; falling back to process groups (a daemon that calls setsid() can outlive its stage)\n`);
+  }
+  const supervised = 'path' in sup;
+  let child: ChildProcess;
+  const env = { ...process.env, ...spec.env };
+  try {
+    child = supervised
+      ? spawn(sup.path, ['3', String(KILL_GRACE_MS), '--', spec.file, ...spec.args], { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true })
+      : spawn(spec.file, spec.args, { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  } catch (error) {
+    return finish({ durationMs: performance.now() - started, spawnError: (error as Error).message });
+  }
+  const pid = child.pid;
+  if (pid !== undefined) spec.registry?.add(pid, supervised ? 'supervisor' : 'group');
 
   const onChunk = (isStdout: boolean) => (chunk: Buffer) => {
     combined.push(chunk);
@@ -84,35 +100,61 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
   };
   child.stdout?.on('data', onChunk(true));
   child.stderr?.on('data', onChunk(false));
+  let statusText = '';
+  const statusPipe = child.stdio[3] as Readable | null | undefined;
+  statusPipe?.on('data', (d: Buffer) => (statusText += d.toString('utf8')));
 
   const stop = (why: 'timeout' | 'cancel') => {
     if (why === 'timeout') timedOut = true;
     else canceled = true;
-    if (pgid !== undefined && !killing) killing = killGroup(pgid);
+    if (pid === undefined || killing) return;
+    if (supervised) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      killing = Promise.resolve();
+    } else {
+      killing = killGroup(pid, KILL_GRACE_MS);
+    }
   };
-  const timer = spec.timeoutMs ? setTimeout(() => stop('timeout'), spec.timeoutMs) : undefined;
+  const timer = spec.timeoutMs ? setTimeout(() => stop('timeout'), Math.min(spec.timeoutMs, MAX_TIMER_MS)) : undefined;
   const onAbort = () => stop('cancel');
   spec.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const result = await child;
-    if (killing) await killing;
-    // Reap anything the command left behind in its group (daemons, stray qemu).
-    if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
-    const spawnError =
-      result.exitCode === undefined && !result.signal && result.failed && !timedOut && !canceled
-        ? result.originalMessage || result.shortMessage
-        : undefined;
-    return await finish({
-      durationMs: performance.now() - started,
-      exitCode: result.exitCode,
-      signal: result.signal ?? undefined,
-      spawnError,
+    const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolveEnd) => {
+      child.once('error', (error) => resolveEnd({ code: null, signal: null, error }));
+      child.once('exit', (code, signal) => resolveEnd({ code, signal }));
     });
+    if (killing) await killing;
+    // Without a supervisor: reap anything the command left behind in its group.
+    if (!supervised && pid !== undefined) signalGroup(pid, 'SIGKILL');
+    // The tree is dead: let the pipes drain briefly, then stop waiting for them.
+    await drain(child, DRAIN_MS);
+    let exitCode: number | undefined;
+    let signal: string | undefined;
+    let spawnError: string | undefined;
+    if (end.error) {
+      spawnError = end.error.message;
+    } else if (supervised) {
+      const m = /^(exit|signal|spawn-error) (\d+)(?: (.*))?/.exec(statusText.trim());
+      if (m?.[1] === 'exit') exitCode = Number(m[2]);
+      else if (m?.[1] === 'signal') signal = signalName(Number(m[2]));
+      else if (m?.[1] === 'spawn-error') spawnError = m[3] ?? `errno ${m[2]}`;
+      else if (end.signal) signal = end.signal; // the supervisor itself was killed
+      else spawnError = `the stage supervisor ended with exit code ${end.code} and no status`;
+    } else {
+      exitCode = end.code ?? undefined;
+      signal = end.signal ?? undefined;
+    }
+    if (spawnError && (timedOut || canceled)) spawnError = undefined;
+    return await finish({ durationMs: performance.now() - started, exitCode, signal, spawnError });
   } finally {
     if (timer) clearTimeout(timer);
     spec.signal?.removeEventListener('abort', onAbort);
-    if (pgid !== undefined) spec.registry?.delete(pgid);
+    if (pid !== undefined) spec.registry?.delete(pid);
   }
 
   async function finish(partial: { durationMs: number; exitCode?: number; signal?: string; spawnError?: string; canceled?: boolean }): Promise<CommandResult> {
@@ -147,6 +189,21 @@ export function describeEnd(exitCode: number | undefined, signal: string | undef
   if (canceled) return 'canceled: process tree killed';
   if (signal) return `killed by ${signal}`;
   return `exit code ${exitCode}`;
+}
+
+function signalName(n: number): string {
+  for (const [name, value] of Object.entries(osConstants.signals)) if (value === n) return name;
+  return `signal ${n}`;
+}
+
+/** Waits up to `ms` for the child's pipes to close, then destroys them. */
+async function drain(child: ChildProcess, ms: number): Promise<void> {
+  const streams = [child.stdout, child.stderr, child.stdio[3]].filter((s): s is Readable => !!s && !(s as Readable).destroyed) as Readable[];
+  const closed = Promise.all(streams.map((s) => new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r())))));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  if (timer) clearTimeout(timer);
+  for (const s of streams) s.destroy();
 }
 
 /** Signal name for an exit status >128 reported by a wrapper shell or qemu. */

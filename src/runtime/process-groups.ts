@@ -1,6 +1,7 @@
-// Every command runs in its own process group (detached), so a timeout or
-// Ctrl-C can kill the whole tree: qemu, the program under test and anything
-// either of them started, not just the direct child.
+// Every command runs under the stage supervisor (src/runtime/supervisor.ts),
+// itself in its own process group (detached). Signalling the supervisor kills
+// the command's whole tree, including descendants that left the group with
+// setsid(); without a supervisor (no C compiler) the process group is killed.
 
 /** Sends `signal` to a process group; false if the group is already gone. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -34,12 +35,12 @@ export async function killGroup(pgid: number, graceMs = 1500): Promise<void> {
   signalGroup(pgid, 'SIGKILL');
 }
 
-/** The live process groups of one run, so cancellation can reach all of them. */
+/** The live commands of one run (supervisors or plain process groups), so cancellation can reach all of them. */
 export class ProcessGroupRegistry {
-  private readonly groups = new Set<number>();
+  private readonly groups = new Map<number, 'supervisor' | 'group'>();
 
-  add(pgid: number): void {
-    this.groups.add(pgid);
+  add(pgid: number, kind: 'supervisor' | 'group' = 'group'): void {
+    this.groups.set(pgid, kind);
   }
 
   delete(pgid: number): void {
@@ -50,9 +51,23 @@ export class ProcessGroupRegistry {
     return this.groups.size;
   }
 
-  /** Immediately SIGKILL every registered group (last resort at exit). */
+  /**
+   * Kill every registered tree at once (second signal, exit). A supervisor gets
+   * SIGUSR1 (SIGKILL its whole tree, then exit); it does so on its own, so the
+   * caller may exit right after.
+   */
   killAllNow(): void {
-    for (const pgid of this.groups) signalGroup(pgid, 'SIGKILL');
+    for (const [pid, kind] of this.groups) {
+      if (kind === 'supervisor') {
+        try {
+          process.kill(pid, 'SIGUSR1');
+        } catch {
+          /* already gone */
+        }
+      } else {
+        signalGroup(pid, 'SIGKILL');
+      }
+    }
     this.groups.clear();
   }
 }

@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 import type { Cell } from '../matrix/cells.js';
 import type { RunStageSpec } from '../matrix/types.js';
@@ -13,7 +13,7 @@ import { cflagsFor, compilerName, ldflagsFor, linkerFor, probeToolchain, toolcha
 import { which } from '../build/which.js';
 import { chooseRunner, stageBlocked, wrapCommand, type Runner } from '../qemu/runner.js';
 import { runCommand, type CommandResult } from '../runtime/command.js';
-import { formatCommand } from '../runtime/quote.js';
+import { formatCommand, quoteArg } from '../runtime/quote.js';
 import type { RunContext } from './context.js';
 import { classifyBuild, classifyRun, type StageOutcome } from './classify.js';
 import { freshBuildTree } from './build-tree.js';
@@ -78,25 +78,65 @@ export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'
   return { runner, buildDir: bdir, sourceDir, configure, build, stages };
 }
 
-/** One line a person can paste to rebuild and rerun the cell (paths relative to the repo root). */
-export function reproducer(plan: CellPlan, root: string, onlyStage?: string): string {
-  // Absolute paths inside the repository show relative to it, also as -DVAR=path and SRCDIR=path.
-  const shorten = (a: string): string => {
-    const m = /^(-D\w+=|SRCDIR=)(\/.*)$/.exec(a);
-    if (m) return `${m[1]}${displayPath(root, m[2]!)}`;
-    return a.startsWith('/') ? displayPath(root, a) : a;
+/**
+ * One line a person can paste into a shell at the directory that holds
+ * matrix.yaml (the repository root), on a fresh clone: it prepares inputs,
+ * rebuilds and reruns the cell. Paths inside that directory are anchored to
+ * "$PWD" (the build commands do not change directory), the run stages run from
+ * the build directory as the tool runs them, with paths relative to it.
+ */
+export function reproducer(plan: CellPlan, root: string, onlyStage?: string, prepare?: { dir: string; argv: string[] }): string {
+  const within = (dir: string, path: string): string | undefined => {
+    const rel = relative(dir, path);
+    return rel === '' ? '.' : !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
   };
-  const show = (argv: string[]) => formatCommand(argv.map(shorten));
+  // "$PWD"/rel for a path inside the root; other absolute paths stay absolute.
+  const anchored = (path: string): string => {
+    const rel = within(root, path);
+    return rel === undefined ? quoteArg(path) : rel === '.' ? '"$PWD"' : `"$PWD"/${quoteArg(rel)}`;
+  };
+  // The root inside an argument (-DVAR=/root/x, SRCDIR=..., "sh -c 'cat /root/x'") becomes `word`.
+  const embed = (a: string, word: string): string => {
+    if (!a.includes(root)) return quoteArg(a);
+    const pieces = a.split(root);
+    return pieces.map((p) => (p === '' ? '' : quoteArg(p))).join(word);
+  };
+  const anchorArg = (a: string): string => (a.startsWith('/') && within(root, a) !== undefined ? anchored(a) : embed(a, '"$PWD"'));
+  // From the build directory: paths relative to it (it is where the tool runs the stages).
+  const rootFromBuild = within(root, plan.buildDir) !== undefined ? relative(plan.buildDir, root) || '.' : undefined;
+  const fromBuild = (a: string, program: boolean): string => {
+    const inBuild = a.startsWith('/') ? within(plan.buildDir, a) : undefined;
+    if (inBuild !== undefined) return quoteArg(program && !inBuild.includes('/') ? `./${inBuild}` : inBuild);
+    if (rootFromBuild === undefined) return quoteArg(a);
+    if (a.startsWith('/') && within(root, a) !== undefined) return quoteArg(relative(plan.buildDir, a));
+    return embed(a, quoteArg(rootFromBuild));
+  };
   const parts: string[] = [];
-  if (plan.build[0] === 'make') parts.push(`mkdir -p ${displayPath(root, plan.buildDir)}`);
-  if (plan.configure) parts.push(show(plan.configure));
-  parts.push(show(plan.build));
-  for (const stage of plan.stages) {
-    if (stage.blocked) continue;
-    if (onlyStage && stage.spec.name !== onlyStage) continue;
-    parts.push(show(stage.argv));
+  if (prepare) parts.push(`mkdir -p ${anchored(prepare.dir)}`, prepare.argv.map(anchorArg).join(' '));
+  if (plan.build[0] === 'make') parts.push(`mkdir -p ${anchored(plan.buildDir)}`);
+  if (plan.configure) parts.push(plan.configure.map(anchorArg).join(' '));
+  parts.push(plan.build.map(anchorArg).join(' '));
+  const runs = plan.stages.filter((stage) => !stage.blocked && (!onlyStage || stage.spec.name === onlyStage));
+  if (runs.length) {
+    parts.push(`cd ${anchored(plan.buildDir)}`);
+    for (const stage of runs) parts.push(stage.argv.map((a) => fromBuild(a, a === stage.program)).join(' '));
   }
   return parts.join(' && ');
+}
+
+/** The same cell through the tool: `npx matrix run` selecting exactly it, cache off. */
+export function rerunCommand(cell: Cell, config: Pick<RunContext['config'], 'file' | 'root'>): string {
+  const configArg = basename(config.file) === 'matrix.yaml' && dirname(config.file) === config.root ? [] : ['--config', relative(config.root, config.file)];
+  return formatCommand(['npx', 'matrix', 'run', ...configArg, '--target', cell.target.name, '--arch', cell.arch.name, '--toolchain', cell.toolchain.name, '--no-cache']);
+}
+
+/** The prepare command of a target as reproducers show it (the directory made first). */
+export function prepareCommand(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'>): { dir: string; argv: string[] } | undefined {
+  const target = cell.target;
+  if (!target.prepare) return undefined;
+  const dir = join(ctx.cacheDir, 'prepared', target.name);
+  const argv = target.prepare.command.map((a) => a.replace(/\{prepared\}/g, dir).replace(/\{root\}/g, ctx.config.root).replace(/\{source\}/g, resolve(ctx.config.root, target.source)));
+  return { dir, argv };
 }
 
 export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> {
@@ -115,7 +155,8 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     ...(cell.arch.bits ? { bits: cell.arch.bits } : {}),
     versions,
     stages,
-    reproducer: reproducer(plan, ctx.config.root),
+    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell, ctx)),
+    rerun: rerunCommand(cell, ctx.config),
     cached: false,
     attempts: 1,
   };

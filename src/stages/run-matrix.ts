@@ -26,11 +26,12 @@ import { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import { formatCommand } from '../runtime/quote.js';
 import type { CellEvents, PreparedTarget, RunContext, RunnerVerdict, RunOptions } from './context.js';
 import { applyExpectation, skippedByExpectation } from './expectations.js';
-import { planCell, reproducer, runCell } from './run-cell.js';
+import { planCell, prepareCommand, reproducer, rerunCommand, runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from './first-error.js';
 import { INTERRUPTED } from './classify.js';
 import { buildCanary, CANARY_SOURCE, checkRunner } from '../qemu/canary.js';
 import { collectExtras } from '../results/bench-extras.js';
+import { describeFsError, isFsError } from '../runtime/fs-errors.js';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -143,10 +144,23 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
       if (!next) return;
       const { cell, inputHash } = next;
       events.cellStart?.(cell);
-      // An exception here is a bug in matrix, not a cell's result: it ends the run (exit 3).
-      const raw: CellResult = { ...(await runCell(cell, ctx)), inputHash };
+      let raw: CellResult;
+      try {
+        raw = { ...(await runCell(cell, ctx)), inputHash };
+      } catch (error) {
+        // A full disk or an unwritable cache mid-run is the machine's problem: an `error` cell, the run goes on.
+        // Anything else is a bug in matrix, not a cell's result: it ends the run (exit 3).
+        if (!isFsError(error)) throw error;
+        raw = { ...notRun(cell, ctx, 'error', describeFsError(error)), inputHash };
+      }
       const interrupted = signal.aborted && raw.stages.some((s) => s.firstError === INTERRUPTED);
-      if (!interrupted) await cache.put(raw);
+      if (!interrupted) {
+        // The result stands even when it cannot be remembered (disk full): it is only rerun next time.
+        await cache.put(raw).catch((error: unknown) => {
+          if (!isFsError(error)) throw error;
+          process.stderr.write(`matrix: warning: ${cell.id}: result not cached: ${describeFsError(error)}\n`);
+        });
+      }
       const final = interrupted ? raw : applyExpectation(raw, cell.expectation);
       results.set(cell.id, final);
       events.cellEnd?.(cell, final);
@@ -207,7 +221,8 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
     versions: {},
     durationMs: 0,
     stages: [],
-    reproducer: reproducer(plan, ctx.config.root),
+    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell, ctx)),
+    rerun: rerunCommand(cell, ctx.config),
     cached: false,
     attempts: 0,
   };

@@ -1,11 +1,11 @@
 // `matrix merge DIR... [--out DIR]`: shard results into one report.
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { EXIT, OrchestratorError } from '../../errors.js';
 import { mergeShards, type ShardInput } from '../../merge/merge.js';
 import { parseResults } from '../../results/validate.js';
+import { defaultOutDir } from '../load.js';
 import { finishReports } from '../finish-reports.js';
 import { summaryLine } from '../progress.js';
 
@@ -23,17 +23,13 @@ export async function mergeCommandLine(values: Record<string, string | boolean |
     inputs.push({ source: dir, results: parseResults(text, file) });
   }
   const { results, origin, missing } = mergeShards(inputs);
-  const outDir = resolve(typeof values.out === 'string' ? values.out : 'reports');
+  const outDir = defaultOutDir(values);
   // Each cell's logs come from the shard that ran it.
-  for (const [id, source] of origin) {
-    const from = join(source, 'logs', id);
-    const to = join(outDir, 'logs', id);
-    if (!existsSync(from) || resolve(from) === resolve(to)) continue;
-    await rm(to, { recursive: true, force: true });
-    await mkdir(join(outDir, 'logs'), { recursive: true });
-    await cp(from, to, { recursive: true });
-  }
-  const final = await finishReports(results, outDir, { appendHistory: true });
+  const logs = (id: string) => {
+    const source = origin.get(id);
+    return source === undefined ? undefined : join(source, 'logs', id);
+  };
+  const final = await finishReports(results, outDir, { appendHistory: true, logs });
   if (missing.length) process.stderr.write(`matrix merge: warning: no shard ran ${missing.length} cells (${missing.join(', ')}); the report is marked incomplete\n`);
   process.stdout.write(`${summaryLine(final)}\nmerged ${inputs.length} shards into ${join(outDir, 'status.md')}\n`);
   if (!final.complete) return EXIT.unexpected;

@@ -1,13 +1,14 @@
 // `matrix report`: render the reports again from status.json.
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { defaultOutDir } from '../load.js';
 
 import { EXIT, OrchestratorError } from '../../errors.js';
 import { parseResults } from '../../results/validate.js';
 import { writeReports } from '../../reporters/write.js';
 
 export async function reportCommandLine(values: Record<string, string | boolean | undefined>): Promise<number> {
-  const outDir = resolve(typeof values.out === 'string' ? values.out : 'reports');
+  const outDir = defaultOutDir(values);
   const file = join(outDir, 'status.json');
   let text: string;
   try {

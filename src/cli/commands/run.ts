@@ -1,6 +1,8 @@
 // `matrix run`: build and run the selected cells, then write the reports.
-// Ctrl-C stops every cell, kills every child process tree, and still writes a
-// report marked incomplete.
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT (Ctrl-C, a cancelled CI job, a closed
+// terminal) all stop every cell, kill every child process tree, still write a
+// report marked incomplete and exit 128+signal; a second signal exits at once,
+// still killing the trees.
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -13,9 +15,12 @@ import { HISTORY_FILE, lastDurations, readHistory } from '../../history/history.
 import { finishReports } from '../finish-reports.js';
 import { hostCpuLabels } from '../host-cpu.js';
 import { positiveInt } from '../args.js';
-import { loadMatrix, selectionFrom } from '../load.js';
+import { defaultOutDir, loadMatrix, selectionFrom } from '../load.js';
+import { MAX_TIMEOUT_S } from '../../matrix/config.js';
 import { listrProgress, plainProgress, summaryLine } from '../progress.js';
-import { publishLogs } from '../publish-logs.js';
+import { cacheLogs } from '../publish-logs.js';
+import { ensureWritableDir } from '../../runtime/fs-errors.js';
+import { acquireLock, type Lock } from '../../runtime/lock.js';
 
 export async function runCommandLine(values: Record<string, string | boolean | undefined>): Promise<number> {
   const { config, hash } = await loadMatrix(values);
@@ -25,12 +30,12 @@ export async function runCommandLine(values: Record<string, string | boolean | u
   const options = {
     jobs,
     retries: positiveInt('retries', values.retries, 0) ?? config.defaults.retries,
-    timeout: positiveInt('timeout', values.timeout) ?? config.defaults.timeout,
+    timeout: positiveInt('timeout', values.timeout, 1, MAX_TIMEOUT_S) ?? config.defaults.timeout,
     cache: values['no-cache'] !== true,
     verbose: values.verbose === true,
     buildParallel: cores,
   };
-  const outDir = resolve(typeof values.out === 'string' ? values.out : join(config.root, 'reports'));
+  const outDir = defaultOutDir(values);
   if (typeof values.shard === 'string') {
     // Every shard machine computes the same split from the same history.
     const shard = parseShard(values.shard);
@@ -38,25 +43,40 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     selection.shard = { ...shard, assignment: assignShards(expandMatrix(config), shard.count, lastDurations(history)) };
   }
   const cacheDir = defaultCacheDir(config);
+  // The user's environment, checked before the first cell starts (exit 2).
+  ensureWritableDir(outDir, '--out directory');
+  ensureWritableDir(cacheDir, process.env.MATRIX_CACHE_DIR ? 'MATRIX_CACHE_DIR' : 'cache directory');
 
   const tty = process.stdout.isTTY === true && process.env.CI !== 'true';
   const progress = tty ? listrProgress(options.verbose) : plainProgress((line) => process.stdout.write(`${line}\n`), options.verbose);
   const controller = new AbortController();
   const registry = new ProcessGroupRegistry();
   let interrupts = 0;
+  let exitSignal: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(`\nmatrix: ${signal}: stopping every cell and writing an incomplete report (again to quit at once)\n`);
+      exitSignal = signal;
+      if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+      // After SIGHUP the terminal may be gone: a failed write must not stop the shutdown.
+      try {
+        process.stderr.write(`\nmatrix: ${signal}: stopping every cell and writing an incomplete report (again to quit at once)\n`);
+      } catch {
+        /* no terminal */
+      }
       controller.abort();
     } else {
       registry.killAllNow();
-      process.exit(130);
+      process.exit(signalExitCode(exitSignal ?? signal));
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const locks: Lock[] = [];
   try {
+    // Two runs on one cache or one report directory would overwrite each other's builds and logs: the second waits.
+    const wait = (dir: string) => (pid: number) => process.stderr.write(`matrix: waiting for the run in progress (pid ${pid}) to finish with ${dir}\n`);
+    locks.push(await acquireLock(join(cacheDir, '.lock'), cacheDir, wait(cacheDir), controller.signal));
+    if (outDir !== cacheDir) locks.push(await acquireLock(join(outDir, '.lock'), outDir, wait(outDir), controller.signal));
     progress.start(selectCells(expandMatrix(config), selection).selected);
     const hostCpu = await hostCpuLabels();
     const results = await runMatrix({
@@ -71,15 +91,22 @@ export async function runCommandLine(values: Record<string, string | boolean | u
       hostCpu,
     });
     await progress.stop();
-    await publishLogs(results, cacheDir, outDir);
     // A shard's partial run is not history: the merge of all shards is.
-    await finishReports(results, outDir, { appendHistory: !selection.shard });
+    await finishReports(results, outDir, { appendHistory: !selection.shard, logs: cacheLogs(cacheDir) });
     process.stdout.write(`${summaryLine(results)}\nreports: ${join(outDir, 'status.md')}\n`);
-    if (!results.complete) return 130;
+    if (!results.complete) return signalExitCode(exitSignal ?? 'SIGINT');
     return results.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     registry.killAllNow();
+    for (const lock of locks.reverse()) lock.release();
   }
+}
+
+/** Every way a CI job or a terminal ends a run. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** 128 + the signal's number, as a shell reports a process ended by it. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
 }
