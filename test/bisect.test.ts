@@ -55,9 +55,10 @@ targets:
     commit('first: adds', 'return a + b;');
     commit('second: comment', '/* sum */ return a + b;');
     commit('third: does not compile', 'return a + ;');
-    commit('fourth: compiles again', 'return b + a;');
-    commit('fifth: planted bug', 'return a + b + 1;');
-    commit('sixth: comment', '/* off by one */ return a + b + 1;');
+    commit('fourth: still does not compile', 'return a + ; /* still */');
+    commit('fifth: compiles again', 'return b + a;');
+    commit('sixth: planted bug', 'return a + b + 1;');
+    commit('seventh: comment', '/* off by one */ return a + b + 1;');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -65,7 +66,7 @@ targets:
     const head = git('rev-parse', 'HEAD');
     const r = await runCli(['bisect', 'calc-x86_64-gcc', '--good', sha['first: adds']!, '--config', join(dir, 'matrix.yaml')], { cwd: dir });
     expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.stdout).toBe(`first bad commit: ${sha['fifth: planted bug']} fifth: planted bug\n`);
+    expect(r.stdout).toBe(`first bad commit: ${sha['sixth: planted bug']} sixth: planted bug\n`);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/bisecting calc-x86_64-gcc at tests/);
     // The unbuildable commit, when tested, is skipped: never called bad.
@@ -77,9 +78,9 @@ targets:
     expect(git('for-each-ref', 'refs/bisect')).toBe('');
   }, 120_000);
 
-  it('skips a commit that does not build when it sits where bisect looks first', async () => {
-    const r = await runCli(['bisect', 'x86_64/gcc', '--good', sha['second: comment']!, '--bad', sha['fifth: planted bug']!, '--config', join(dir, 'matrix.yaml')], { cwd: dir });
-    expect(r.stdout).toBe(`first bad commit: ${sha['fifth: planted bug']} fifth: planted bug\n`);
+  it('skips the commits that do not build when they sit where bisect looks first', async () => {
+    const r = await runCli(['bisect', 'x86_64/gcc', '--good', sha['second: comment']!, '--bad', sha['sixth: planted bug']!, '--config', join(dir, 'matrix.yaml')], { cwd: dir });
+    expect(r.stdout).toBe(`first bad commit: ${sha['sixth: planted bug']} sixth: planted bug\n`);
     expect(r.stderr).toMatch(/skip: cannot test tests here: fail at build/);
   }, 120_000);
 
