@@ -1,6 +1,11 @@
 // User-facing failures. These print as `E: <file:line:col>: message` without a
 // stack; anything else that escapes is a bug and prints with its stack.
-import type { SourceLocation } from './matrix/types.js';
+/** Where a value came from in matrix.yaml, for error messages and reports. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
 
 export type ErrorCode =
   | 'CONFIG_SYNTAX'

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { groupRootCauses } from '../src/results/groups.js';
 import type { CellResult } from '../src/results/types.js';
-import { firstErrorLine, stripAnsi } from '../src/stages/first-error.js';
+import { firstErrorLine, stripAnsi } from '../src/formats/first-error.js';
 import { fixtureMatrix, makeWorkspace, readStatus, runCli, type Workspace } from './helpers/workspace.js';
 
 describe('first error lines', () => {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { parseTap, tapFailureLine, type TapVerdict } from '../src/stages/tap.js';
+import { parseTap, tapFailureLine, type TapVerdict } from '../src/formats/tap.js';
 
 const DIR = join(import.meta.dirname, 'fixtures/tap');
 

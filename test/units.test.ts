@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 
 import { parseMatrix } from '../src/matrix/config.js';
 import { expandMatrix, selectCells } from '../src/matrix/cells.js';
-import { parseTap, tapFailureLine } from '../src/stages/tap.js';
-import { firstErrorLine, qemuTargetSignal, qemuInfrastructureError } from '../src/stages/first-error.js';
+import { parseTap, tapFailureLine } from '../src/formats/tap.js';
+import { firstErrorLine, qemuTargetSignal, qemuInfrastructureError } from '../src/formats/first-error.js';
 import { applyExpectation } from '../src/stages/expectations.js';
 import { CappedOutput } from '../src/runtime/capped-output.js';
 import { formatCommand } from '../src/runtime/quote.js';
-import { toolchainPackages } from '../src/build/toolchain.js';
+import { toolchainPackages } from '../src/toolchains/toolchain.js';
 import type { CellResult } from '../src/results/types.js';
 import { REPO } from './helpers/workspace.js';
 

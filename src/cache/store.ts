@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { CellResult } from '../results/types.js';
 import { STATUS } from '../results/status.js';
-import { cellDir } from '../stages/paths.js';
+import { cellDir } from './paths.js';
 
 
 export class ResultCache {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import type { RunResults } from '../results/types.js';
 import { describeFsError, isFsError } from '../runtime/fs-errors.js';
-import { logDir } from '../stages/paths.js';
+import { logDir } from '../cache/paths.js';
 
 /** Where a cell's logs come from: the cache of this run, or a shard's report directory. */
 export type LogSource = (cellId: string) => string | undefined;

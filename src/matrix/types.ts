@@ -1,12 +1,9 @@
 // The shape of matrix.yaml once validated. Everything the engine knows about
 // architectures, toolchains and targets comes from here: the matrix is data.
 
-/** Where a value came from in matrix.yaml, for error messages and reports. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
+import type { SourceLocation } from '../errors.js';
+
+export type { SourceLocation };
 
 export interface ArchToolchainOverride {
   /** Extra compiler flags for this arch with this toolchain only. */

@@ -10,10 +10,10 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { ArchSpec, ToolchainSpec } from '../matrix/types.js';
-import { cflagsFor, compilerName, ldflagsFor, linkerFor } from '../build/toolchain.js';
+import { cflagsFor, compilerName, ldflagsFor, linkerFor } from '../toolchains/toolchain.js';
 import { runCommand, type CommandResult } from '../runtime/command.js';
 import type { ProcessGroupRegistry } from '../runtime/process-groups.js';
-import { clip, firstErrorLine, lastLine, qemuTargetSignal } from '../stages/first-error.js';
+import { clip, firstErrorLine, lastLine, qemuTargetSignal } from '../formats/first-error.js';
 import { wrapCommand, type Runner } from './runner.js';
 
 export const CANARY_SOURCE = `/* matrix runner canary: known output, known exit code, known crash. */

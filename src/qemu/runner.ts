@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 
 import type { ArchSpec, RunWhere } from '../matrix/types.js';
-import { which } from '../build/which.js';
+import { which } from '../toolchains/which.js';
 
 export type Runner =
   | { kind: 'native'; note?: string }

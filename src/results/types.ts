@@ -5,6 +5,10 @@ export const SCHEMA_VERSION = 1;
 
 export type CellStatus = 'pass' | 'fail' | 'xfail' | 'xpass' | 'timeout' | 'error' | 'skip' | 'flaky';
 
+import type { HostInfo } from '../runtime/host.js';
+
+export type { HostInfo };
+
 // What each status means and how it counts: see status.ts (the one table).
 
 export type StageStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
@@ -134,17 +138,6 @@ export interface RootCauseGroup {
   description: string;
 }
 
-export interface HostInfo {
-  machine: string;
-  platform: string;
-  release: string;
-  cpus: number;
-  cpuModel: string;
-  memoryBytes: number;
-  node: string;
-  /** Filled from the host addon when built (vendor, family, model, uarch...). */
-  cpu?: Record<string, unknown>;
-}
 
 export interface RunResults {
   schemaVersion: number;

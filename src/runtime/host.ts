@@ -1,6 +1,17 @@
 // Facts about the machine running the matrix.
 import os from 'node:os';
-import type { HostInfo } from '../results/types.js';
+
+export interface HostInfo {
+  machine: string;
+  platform: string;
+  release: string;
+  cpus: number;
+  cpuModel: string;
+  memoryBytes: number;
+  node: string;
+  /** Filled from the host addon when built (vendor, family, model, uarch...). */
+  cpu?: Record<string, unknown>;
+}
 
 export function hostMachine(): string {
   // os.machine() is `uname -m`: x86_64, aarch64, armv7l, riscv64...

@@ -6,7 +6,6 @@ import { readdirSync } from 'node:fs';
 import { readFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { CellPlan } from './run-cell.js';
 
 const STAMP = '.matrix-configured.json';
 
@@ -35,7 +34,14 @@ function hasContents(dir: string): boolean {
   }
 }
 
-export async function freshBuildTree(plan: Pick<CellPlan, 'buildDir' | 'configure' | 'build'>): Promise<BuildTree> {
+/** What a build tree needs to know of a cell's plan. */
+export interface TreePlan {
+  buildDir: string;
+  configure?: string[];
+  build: string[];
+}
+
+export async function freshBuildTree(plan: TreePlan): Promise<BuildTree> {
   const stampFile = join(plan.buildDir, STAMP);
   // make has no configure step: its whole command line is what configures the objects.
   const line = JSON.stringify(plan.configure ?? plan.build);

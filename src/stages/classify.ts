@@ -6,8 +6,8 @@ import type { RunStageSpec } from '../matrix/types.js';
 import type { CellStatus, StageResult } from '../results/types.js';
 import type { CommandResult } from '../runtime/command.js';
 import type { Runner } from '../qemu/runner.js';
-import { clip, stripAnsi, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from './first-error.js';
-import { parseTap, tapFailureLine } from './tap.js';
+import { clip, stripAnsi, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from '../formats/first-error.js';
+import { parseTap, tapFailureLine } from '../formats/tap.js';
 
 export interface StageOutcome {
   result: StageResult;

@@ -2,7 +2,7 @@
 import type { MatrixConfig, RunStageSpec } from '../matrix/types.js';
 import type { Cell } from '../matrix/cells.js';
 import type { CellResult, StageResult } from '../results/types.js';
-import type { VersionProbe } from '../build/versions.js';
+import type { VersionProbe } from '../toolchains/versions.js';
 import type { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import type { Runner } from '../qemu/runner.js';
 

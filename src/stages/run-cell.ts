@@ -9,15 +9,15 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { Cell } from '../matrix/cells.js';
 import type { RunStageSpec } from '../matrix/types.js';
 import type { AttemptResult, CellResult, CellStatus, CellVersions, StageResult } from '../results/types.js';
-import { cflagsFor, compilerName, ldflagsFor, linkerFor, probeToolchain, toolchainPackages } from '../build/toolchain.js';
-import { which } from '../build/which.js';
+import { cflagsFor, compilerName, ldflagsFor, linkerFor, probeToolchain, toolchainPackages } from '../toolchains/toolchain.js';
+import { which } from '../toolchains/which.js';
 import { chooseRunner, stageBlocked, wrapCommand, type Runner } from '../qemu/runner.js';
 import { runCommand, type CommandResult } from '../runtime/command.js';
 import { formatCommand, quoteArg } from '../runtime/quote.js';
 import type { RunContext } from './context.js';
 import { classifyBuild, classifyRun, type StageOutcome } from './classify.js';
 import { freshBuildTree } from './build-tree.js';
-import { buildDir, displayPath, logDir, reportLogPath } from './paths.js';
+import { buildDir, displayPath, logDir, reportLogPath } from '../cache/paths.js';
 
 /** The commands of a cell, built once: run, reported, and joined into the reproducer. */
 export interface CellPlan {

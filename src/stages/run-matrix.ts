@@ -16,9 +16,9 @@ import { SCHEMA_VERSION } from '../results/types.js';
 import { summarize } from '../results/status.js';
 import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
 import { ResultCache } from '../cache/store.js';
-import { probeToolchain } from '../build/toolchain.js';
-import { VersionProbe } from '../build/versions.js';
-import { which } from '../build/which.js';
+import { probeToolchain } from '../toolchains/toolchain.js';
+import { VersionProbe } from '../toolchains/versions.js';
+import { which } from '../toolchains/which.js';
 import { chooseRunner, type Runner } from '../qemu/runner.js';
 import { runCommand } from '../runtime/command.js';
 import { hostInfo, hostMachine } from '../runtime/host.js';
@@ -27,7 +27,7 @@ import { formatCommand } from '../runtime/quote.js';
 import type { CellEvents, PreparedTarget, RunContext, RunnerVerdict, RunOptions } from './context.js';
 import { applyExpectation, skippedByExpectation } from './expectations.js';
 import { planCell, prepareCommand, reproducer, rerunCommand, runCell } from './run-cell.js';
-import { clip, firstErrorLine, lastLine } from './first-error.js';
+import { clip, firstErrorLine, lastLine } from '../formats/first-error.js';
 import { INTERRUPTED } from './classify.js';
 import { buildCanary, CANARY_SOURCE, checkRunner } from '../qemu/canary.js';
 import { collectExtras } from '../results/bench-extras.js';
@@ -41,7 +41,7 @@ export const TOOL_VERSION = '0.1.0';
  * classifies. A change to any of them reruns the cells.
  */
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
-const VERDICT_CODE = ['stages', 'qemu', 'build', 'runtime', 'matrix', 'cache', 'results/types.js'];
+const VERDICT_CODE = ['stages', 'qemu', 'toolchains', 'formats', 'runtime', 'matrix', 'cache', 'results/types.js', 'results/status.js'];
 const ORCHESTRATOR_HASH = new SourceHasher(DIST).hash(VERDICT_CODE);
 
 export interface MatrixRunInput {

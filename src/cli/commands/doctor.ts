@@ -2,9 +2,9 @@
 // qemu, with versions) and the exact apt-get line for what is missing.
 // `--install` runs that line when root.
 import { EXIT, OrchestratorError } from '../../errors.js';
-import { probeToolchain, toolchainPackages, compilerName } from '../../build/toolchain.js';
-import { VersionProbe } from '../../build/versions.js';
-import { which } from '../../build/which.js';
+import { probeToolchain, toolchainPackages, compilerName } from '../../toolchains/toolchain.js';
+import { VersionProbe } from '../../toolchains/versions.js';
+import { which } from '../../toolchains/which.js';
 import { chooseRunner } from '../../qemu/runner.js';
 import { hostMachine, isRoot } from '../../runtime/host.js';
 import { runCommand } from '../../runtime/command.js';

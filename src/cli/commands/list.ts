@@ -1,10 +1,10 @@
 // `matrix list`: the cells, and for each how it would run here or why not.
 import { expandMatrix, selectCells } from '../../matrix/cells.js';
-import { probeToolchain } from '../../build/toolchain.js';
+import { probeToolchain } from '../../toolchains/toolchain.js';
 import { planCell } from '../../stages/run-cell.js';
 import { defaultCacheDir } from '../../stages/run-matrix.js';
 import { hostMachine } from '../../runtime/host.js';
-import { which } from '../../build/which.js';
+import { which } from '../../toolchains/which.js';
 import { EXIT } from '../../errors.js';
 import { loadMatrix, selectionFrom } from '../load.js';
 
