@@ -41,6 +41,10 @@ import type {
   ToolchainSpec,
 } from './types.js';
 
+import { ARGV_PLACEHOLDERS, PACKAGE_PLACEHOLDERS, PREPARE_PLACEHOLDERS } from './placeholders.js';
+
+export { ARGV_PLACEHOLDERS };
+
 export const MATRIX_VERSION = 1;
 
 const ENDIANS = ['little', 'big'] as const;
@@ -59,11 +63,8 @@ const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86', 'host'];
 const EXTRAS_SECTIONS: readonly ExtrasSection[] = ['smc', 'relink'];
 const STAGE_KINDS: readonly StageKind[] = ['test', 'bench', 'check'];
 const EXPECTATION_STATUSES: readonly Expectation['status'][] = ['xfail', 'skip'];
-const PACKAGE_PLACEHOLDERS = ['triple', 'debian', 'version'];
 /** Placeholders the engine substitutes in run commands and configure arguments. */
-export const ARGV_PLACEHOLDERS: readonly string[] = ['build', 'source', 'prepared', 'root', 'triple', 'arch'];
 /** `prepare` runs before any build, so `{build}` means nothing there. */
-const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];
 
 /** Names become parts of cell ids and directory names. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

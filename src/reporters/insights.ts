@@ -2,6 +2,7 @@
 // (`history`, `groups`, `cells[].excluded`). Read structurally and defensively, like
 // extras: a results file without them (or from an older tool) renders as before.
 import type { CellHistory, CellResult, CellStatus, RootCauseGroup, RunResults } from '../results/types.js';
+import { isFiniteNumber, isObj, type JsonObject } from '../formats/json-shape.js';
 
 // The views are the record's own types; reading stays defensive because a
 // results file from an older tool may lack or mangle them.
@@ -15,9 +16,8 @@ export interface RunHistoryView {
   fixed: string[];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+type Obj = JsonObject;
+const num = isFiniteNumber;
 const str = (v: unknown): v is string => typeof v === 'string';
 
 function historyCells(results: RunResults): Obj | undefined {

@@ -4,22 +4,19 @@
 import type { MatrixConfig } from '../matrix/types.js';
 import type { CellResult } from './types.js';
 import type { RelinkExtras, SmcExtras } from './extras.js';
+import { isFiniteNumber, isObj } from '../formats/json-shape.js';
+import { parseSmcData, toSmcExtras } from '../formats/smc-json.js';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const num = (v: unknown): number | undefined => (isFiniteNumber(v) ? v : undefined);
 
+/** The smc bench's JSON through the one converter the addon and its tests use; undefined when malformed. */
 export function smcExtras(data: unknown, cell: string): SmcExtras | undefined {
-  if (!isObj(data) || !Array.isArray(data.strategies)) return undefined;
-  return {
-    strategies: data.strategies.filter(isObj).map((s) => ({
-      name: String(s.name),
-      ...(num(s.ratio_to_plain) !== undefined ? { ratioToPlain: num(s.ratio_to_plain) } : {}),
-      ...(num(s.ticks_per_call) !== undefined ? { ticksPerCall: num(s.ticks_per_call) } : {}),
-      ...(s.status === 'skipped' ? { skipped: true, reason: typeof s.reason === 'string' ? s.reason : 'skipped' } : {}),
-    })),
-    cpu: { ...(isObj(data.cpu) ? data.cpu : {}), cell },
-  };
+  try {
+    const extras = toSmcExtras(parseSmcData(data));
+    return { ...extras, cpu: { ...extras.cpu, cell } };
+  } catch {
+    return undefined;
+  }
 }
 
 export function relinkExtras(data: unknown): RelinkExtras | undefined {

@@ -1,6 +1,7 @@
 // Shapes of the optional `RunResults.extras` sections that reports chart. Stages
 // contribute them as plain JSON, so readers check them (readSmc/readRelink) instead
 // of trusting them: a malformed section is left out of a report, never a crash.
+import { isFiniteNumber, isObj } from '../formats/json-shape.js';
 
 export interface SmcStrategy {
   name: string;
@@ -26,11 +27,7 @@ export interface RelinkExtras {
   modes: Array<{ mode: string; points: RelinkPoint[] }>;
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const finite = isFiniteNumber;
 
 /** `extras.smc` if it has the expected shape (bad entries dropped), else undefined. */
 export function readSmc(v: unknown): SmcExtras | undefined {

@@ -224,15 +224,18 @@ export function parseResults(text: string, file: string): RunResults {
   return validateResults(value, file);
 }
 
-/** Reads and validates a status.json; RESULTS_NOT_FOUND when it does not exist. */
-export async function readResults(file: string): Promise<RunResults> {
+/**
+ * Reads and validates a status.json: the one reader of it (report, merge,
+ * run --failed, repro). RESULTS_NOT_FOUND, with `missingHint`, when it does not exist.
+ */
+export async function readResults(file: string, missingHint = 'run `matrix run` first'): Promise<RunResults> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new OrchestratorError('RESULTS_NOT_FOUND', `${file}: no results here (run \`matrix run\` first)`, { cause: err });
+      throw new OrchestratorError('RESULTS_NOT_FOUND', `${file} does not exist: ${missingHint}`, { cause: err });
     }
     throw new OrchestratorError('IO', `${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }

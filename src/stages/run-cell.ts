@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 import type { Cell } from '../matrix/cells.js';
+import { fillPlaceholders } from '../matrix/placeholders.js';
 import type { RunStageSpec } from '../matrix/types.js';
 import type { AttemptResult, CellResult, CellStatus, CellVersions, StageResult } from '../results/types.js';
 import { cflagsFor, compilerName, ldflagsFor, linkerFor, probeToolchain, toolchainPackages } from '../toolchains/toolchain.js';
@@ -29,9 +30,7 @@ export interface CellPlan {
   stages: { spec: RunStageSpec; program: string; argv: string[]; blocked: string }[];
 }
 
-function substitute(arg: string, vars: Record<string, string>): string {
-  return arg.replace(/\{(build|source|prepared|root|triple|arch)\}/g, (_, key: string) => vars[key] ?? `{${key}}`);
-}
+const substitute = fillPlaceholders;
 
 export function planCell(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir' | 'machine' | 'generator' | 'options'>): CellPlan {
   const { arch, toolchain, target } = cell;
@@ -131,12 +130,11 @@ export function rerunCommand(cell: Cell, config: Pick<RunContext['config'], 'fil
 }
 
 /** The prepare command of a target as reproducers show it (the directory made first). */
-export function prepareCommand(cell: Cell, ctx: Pick<RunContext, 'config' | 'cacheDir'>): { dir: string; argv: string[] } | undefined {
-  const target = cell.target;
+export function prepareCommand(target: Cell['target'], ctx: Pick<RunContext, 'config' | 'cacheDir'>): { dir: string; argv: string[] } | undefined {
   if (!target.prepare) return undefined;
   const dir = join(ctx.cacheDir, 'prepared', target.name);
-  const argv = target.prepare.command.map((a) => a.replace(/\{prepared\}/g, dir).replace(/\{root\}/g, ctx.config.root).replace(/\{source\}/g, resolve(ctx.config.root, target.source)));
-  return { dir, argv };
+  const values = { prepared: dir, root: ctx.config.root, source: resolve(ctx.config.root, target.source) };
+  return { dir, argv: target.prepare.command.map((a) => fillPlaceholders(a, values)) };
 }
 
 export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> {
@@ -155,7 +153,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     ...(cell.arch.bits ? { bits: cell.arch.bits } : {}),
     versions,
     stages,
-    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell, ctx)),
+    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell.target, ctx)),
     rerun: rerunCommand(cell, ctx.config),
     cached: false,
     attempts: 1,

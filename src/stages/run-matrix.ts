@@ -221,7 +221,7 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
     versions: {},
     durationMs: 0,
     stages: [],
-    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell, ctx)),
+    reproducer: reproducer(plan, ctx.config.root, undefined, prepareCommand(cell.target, ctx)),
     rerun: rerunCommand(cell, ctx.config),
     cached: false,
     attempts: 0,
@@ -281,9 +281,8 @@ function fileFingerprint(path: string): string {
 async function prepareTarget(config: MatrixConfig, cacheDir: string, targetName: string, ctx: RunContext): Promise<PreparedTarget | undefined> {
   const target = config.targets.find((t) => t.name === targetName);
   if (!target?.prepare) return undefined;
-  const dir = join(cacheDir, 'prepared', target.name);
+  const { dir, argv } = prepareCommand(target, { config, cacheDir })!;
   await mkdir(dir, { recursive: true });
-  const argv = target.prepare.command.map((a) => a.replace(/\{prepared\}/g, dir).replace(/\{root\}/g, config.root).replace(/\{source\}/g, resolve(config.root, target.source)));
   const r = await runCommand({
     file: argv[0]!,
     args: argv.slice(1),

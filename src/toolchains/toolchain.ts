@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 import type { ArchSpec, ToolchainSpec } from '../matrix/types.js';
+import { fillPlaceholders } from '../matrix/placeholders.js';
 import { which } from './which.js';
 
 /**
@@ -55,10 +56,7 @@ export function toolchainPackages(toolchain: ToolchainSpec, arch: ArchSpec, mach
   return toolchain.packages.map((template) => {
     if (isHost && template === 'gcc-{triple}') return toolchain.version ? `gcc-${toolchain.version}` : 'gcc';
     if (isHost && template === 'libc6-dev-{debian}-cross') return 'libc6-dev';
-    return template
-      .replaceAll('{triple}', arch.triple)
-      .replaceAll('{debian}', arch.debian)
-      .replaceAll('{version}', toolchain.version);
+    return fillPlaceholders(template, { triple: arch.triple, debian: arch.debian, version: toolchain.version });
   });
 }
 

@@ -1,10 +1,9 @@
 // `matrix merge DIR... [--out DIR]`: shard results into one report.
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { EXIT, OrchestratorError } from '../../errors.js';
 import { mergeShards, type ShardInput } from '../../merge/merge.js';
-import { parseResults } from '../../results/validate.js';
+import { readResults } from '../../results/validate.js';
 import { defaultOutDir } from '../load.js';
 import { finishReports } from '../finish-reports.js';
 import { summaryLine } from '../progress.js';
@@ -14,13 +13,7 @@ export async function mergeCommandLine(values: Record<string, string | boolean |
   const inputs: ShardInput[] = [];
   for (const dir of dirs.map((d) => resolve(d))) {
     const file = join(dir, 'status.json');
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new OrchestratorError('RESULTS_NOT_FOUND', `${file} does not exist: is ${dir} a shard's report directory?`);
-    }
-    inputs.push({ source: dir, results: parseResults(text, file) });
+    inputs.push({ source: dir, results: await readResults(file, `is ${dir} a shard's report directory?`) });
   }
   const { results, origin, missing } = mergeShards(inputs);
   const outDir = defaultOutDir(values);
