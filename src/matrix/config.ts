@@ -42,12 +42,36 @@ import type {
 } from './types.js';
 
 import { ARGV_PLACEHOLDERS, PACKAGE_PLACEHOLDERS, PREPARE_PLACEHOLDERS } from './placeholders.js';
+import { checkAgainstSchema } from './schema-check.js';
+import {
+  ArchSchema,
+  ArchToolchainSchema,
+  BUILD_SYSTEMS,
+  DefaultsSchema,
+  ENDIANS,
+  EXPECTATION_STATUSES,
+  ExpectationSchema,
+  EXTRAS_SECTIONS,
+  keyRules,
+  type KeyRules,
+  MATRIX_VERSION,
+  MatrixFileSchema,
+  MAX_NAME_LENGTH,
+  MAX_TIMEOUT_S,
+  NAME_PATTERN,
+  OUTPUT_FORMATS,
+  PrepareSchema,
+  RUN_WHERE,
+  STAGE_KINDS,
+  StageSchema,
+  TargetSchema,
+  TOOLCHAIN_KINDS,
+  ToolchainSchema,
+} from './schema.js';
 
 export { ARGV_PLACEHOLDERS };
 
-export const MATRIX_VERSION = 1;
-
-const ENDIANS = ['little', 'big'] as const;
+export { MATRIX_VERSION, MAX_NAME_LENGTH, MAX_TIMEOUT_S };
 
 export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024 };
 
@@ -56,22 +80,7 @@ export const BUILTIN_STAGES = ['probe', 'configure', 'build'] as const;
 /** Names a run stage may not take (the built-in stages and the per-target prepare step). */
 const RESERVED_STAGE_NAMES: readonly string[] = [...BUILTIN_STAGES, 'prepare', 'runner-check'];
 
-const TOOLCHAIN_KINDS: readonly ToolchainKind[] = ['gcc', 'llvm'];
-const BUILD_SYSTEMS: readonly BuildSystem[] = ['cmake', 'make'];
-const OUTPUT_FORMATS: readonly OutputFormat[] = ['tap', 'exit-code', 'expect'];
-const RUN_WHERE: readonly RunWhere[] = ['any', 'native', 'native-x86', 'host'];
-const EXTRAS_SECTIONS: readonly ExtrasSection[] = ['smc', 'relink'];
-const STAGE_KINDS: readonly StageKind[] = ['test', 'bench', 'check'];
-const EXPECTATION_STATUSES: readonly Expectation['status'][] = ['xfail', 'skip'];
-/** Placeholders the engine substitutes in run commands and configure arguments. */
-/** `prepare` runs before any build, so `{build}` means nothing there. */
-
-/** Names become parts of cell ids and directory names. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-/** Longest name: a cell id (target-arch-toolchain) and a stage log name stay far below NAME_MAX (255). */
-export const MAX_NAME_LENGTH = 64;
-/** Largest timeout in seconds: Node's timers hold at most 2^31-1 ms (a longer one fires after 1 ms). */
-export const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+const NAME_RE = new RegExp(NAME_PATTERN);
 /** Largest matrix file read: the default matrix is 5 KB. */
 export const MAX_MATRIX_BYTES = 1024 * 1024;
 /** Caps on what YAML merge keys (<<) and expectation lists expand to, against alias bombs. */
@@ -142,18 +151,13 @@ export function parseMatrix(text: string, file: string): MatrixConfig {
   const r = new Reader(abs, doc, lineCounter);
   r.checkSyntax();
   r.checkDuplicateKeys();
-  return r.matrix();
+  const config = r.matrix();
+  checkAgainstSchema(doc, lineCounter, abs);
+  return config;
 }
 
 // ---------------------------------------------------------------------------
 
-/** How a key of a mapping is described in "missing key" messages. */
-interface KeyRule {
-  required?: boolean;
-  /** What the key holds, shown when it is missing. */
-  hint: string;
-}
-type KeyRules = Record<string, KeyRule>;
 
 /** A value to read, with what to call it in messages and where to point when it is empty. */
 interface Val {
@@ -170,82 +174,16 @@ interface Entry {
   value: Val;
 }
 
-const TOP_KEYS: KeyRules = {
-  version: { required: true, hint: `add "version: ${MATRIX_VERSION}"` },
-  defaults: { hint: 'timeout, retries, log_limit' },
-  architectures: { required: true, hint: 'a mapping of architecture name -> triple, debian, qemu, native_on' },
-  toolchains: { required: true, hint: 'a mapping of toolchain name -> kind, cmake_toolchain' },
-  targets: { required: true, hint: 'a mapping of target name -> build, source, stages' },
-  expectations: { hint: 'a list of known failures and skips' },
-};
-const DEFAULTS_KEYS: KeyRules = {
-  timeout: { hint: 'seconds per stage' },
-  retries: { hint: 'reruns of a failed run stage' },
-  log_limit: { hint: 'bytes kept per stage log' },
-};
-const ARCH_KEYS: KeyRules = {
-  triple: { required: true, hint: 'the GNU triple, e.g. aarch64-linux-gnu' },
-  debian: { required: true, hint: 'the Debian architecture name, e.g. arm64' },
-  qemu: { hint: 'the qemu-user binary, e.g. qemu-aarch64; leave it out when no emulator exists (cells are built, not run)' },
-  native_on: { required: true, hint: 'the host machines (uname -m) that run it directly; [] for none' },
-  interpreter: { hint: 'the ELF interpreter a native run needs' },
-  native_packages: { hint: 'Debian packages a native run needs' },
-  cflags: { hint: 'extra compiler flags' },
-  ldflags: { hint: 'extra linker flags' },
-  toolchains: { hint: 'per-toolchain overrides: cflags, ldflags, linker' },
-  bits: { hint: 'pointer width: 32 or 64' },
-  endian: { hint: 'byte order: little or big' },
-  family: { hint: 'the ISA family, e.g. x86, arm, mips, powerpc (native-x86 stages need x86)' },
-};
-const ARCH_TOOLCHAIN_KEYS: KeyRules = {
-  cflags: { hint: 'extra compiler flags' },
-  ldflags: { hint: 'extra linker flags' },
-  linker: { hint: 'the linker to use, e.g. bfd' },
-};
-const TOOLCHAIN_KEYS: KeyRules = {
-  kind: { required: true, hint: `one of ${TOOLCHAIN_KINDS.join(', ')}` },
-  version: { hint: 'compiler version suffix, e.g. 14' },
-  cmake_toolchain: { required: true, hint: 'the CMake toolchain file, e.g. toolchains/gcc.cmake' },
-  linker: { hint: 'default linker, e.g. lld' },
-  packages: { hint: 'Debian packages, with {triple}, {debian} and {version} placeholders' },
-  allow_outside: { hint: 'true to let cmake_toolchain name a file outside the repository' },
-};
-const TARGET_KEYS: KeyRules = {
-  build: { required: true, hint: `one of ${BUILD_SYSTEMS.join(', ')}` },
-  source: { required: true, hint: 'the source directory, relative to the matrix file' },
-  configure_args: { hint: 'extra configure arguments' },
-  build_targets: { hint: 'build-tool targets' },
-  inputs: { hint: 'globs that key the cache' },
-  prepare: { hint: 'a host command run once before the cells: command, outputs' },
-  stages: { required: true, hint: 'a list of run stages: name, run, format; [] for build-only' },
-  known_flaky: { hint: 'true: a failure that passes on retry is expected for every stage (still reported)' },
-  first_error: { hint: 'a regex for the project\'s own failure lines, preferred as the first error' },
-  allow_outside: { hint: 'true to let source and inputs name paths outside the repository' },
-};
-const PREPARE_KEYS: KeyRules = {
-  command: { required: true, hint: 'the argv to run, e.g. [python3, gen.py]' },
-  outputs: { hint: 'globs of the files it produces' },
-};
-const STAGE_KEYS: KeyRules = {
-  name: { required: true, hint: 'a unique name within the target' },
-  run: { required: true, hint: 'the argv, relative to the build directory, e.g. [bin/tests]' },
-  format: { hint: OUTPUT_FORMATS.join(', ') },
-  expect_stdout: { hint: 'the exact stdout for format expect' },
-  where: { hint: RUN_WHERE.join(', ') },
-  kind: { hint: STAGE_KINDS.join(', ') },
-  timeout: { hint: 'seconds' },
-  extras: { hint: 'report section its JSON output feeds: smc, relink' },
-  known_flaky: { hint: 'true: a failure that passes on retry is expected (still reported)' },
-};
-const EXPECTATION_KEYS: KeyRules = {
-  arch: { hint: 'an architecture name or a list of them' },
-  toolchain: { hint: 'a toolchain name or a list of them' },
-  target: { hint: 'a target name or a list of them' },
-  status: { required: true, hint: `one of ${EXPECTATION_STATUSES.join(', ')}` },
-  stage: { hint: 'the stage expected to fail' },
-  reason: { required: true, hint: 'why, in a sentence' },
-  link: { hint: 'an http(s) URL to the bug' },
-};
+// Key tables, from the one schema (schema.ts).
+const TOP_KEYS = keyRules(MatrixFileSchema);
+const DEFAULTS_KEYS = keyRules(DefaultsSchema);
+const ARCH_KEYS = keyRules(ArchSchema);
+const ARCH_TOOLCHAIN_KEYS = keyRules(ArchToolchainSchema);
+const TOOLCHAIN_KEYS = keyRules(ToolchainSchema);
+const TARGET_KEYS = keyRules(TargetSchema);
+const PREPARE_KEYS = keyRules(PrepareSchema);
+const STAGE_KEYS = keyRules(StageSchema);
+const EXPECTATION_KEYS = keyRules(ExpectationSchema);
 
 class Reader {
   constructor(

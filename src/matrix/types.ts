@@ -2,6 +2,7 @@
 // architectures, toolchains and targets comes from here: the matrix is data.
 
 import type { SourceLocation } from '../errors.js';
+import type { BUILD_SYSTEMS, EXTRAS_SECTIONS, OUTPUT_FORMATS, RUN_WHERE, STAGE_KINDS, TOOLCHAIN_KINDS } from './schema.js';
 
 export type { SourceLocation };
 
@@ -40,7 +41,7 @@ export interface ArchSpec {
   location: SourceLocation;
 }
 
-export type ToolchainKind = 'gcc' | 'llvm';
+export type ToolchainKind = (typeof TOOLCHAIN_KINDS)[number];
 
 export interface ToolchainSpec {
   name: string;
@@ -58,17 +59,17 @@ export interface ToolchainSpec {
   allowOutside?: boolean;
 }
 
-export type StageKind = 'test' | 'bench' | 'check';
-export type OutputFormat = 'tap' | 'exit-code' | 'expect';
+export type StageKind = (typeof STAGE_KINDS)[number];
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /**
  * Where a run stage may execute: on the target (natively or under qemu), only
  * natively, only natively on x86, or on the build host itself (checks of the
  * built files with host tools, e.g. the cross binutils: they run even where
  * the target cannot, and prove nothing about running on it).
  */
-export type RunWhere = 'any' | 'native' | 'native-x86' | 'host';
+export type RunWhere = (typeof RUN_WHERE)[number];
 /** Report sections a benchmark's JSON output can feed (see results/extras.ts). */
-export type ExtrasSection = 'smc' | 'relink';
+export type ExtrasSection = (typeof EXTRAS_SECTIONS)[number];
 
 export interface RunStageSpec {
   name: string;
@@ -88,7 +89,7 @@ export interface RunStageSpec {
   location: SourceLocation;
 }
 
-export type BuildSystem = 'cmake' | 'make';
+export type BuildSystem = (typeof BUILD_SYSTEMS)[number];
 
 export interface TargetSpec {
   name: string;

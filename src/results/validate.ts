@@ -2,72 +2,50 @@
 // RunResults of our schema version, or the user gets one message naming the file,
 // the JSON path and what is wrong there.
 import { readFile } from 'node:fs/promises';
-import { OrchestratorError } from '../errors.js';
-import { SCHEMA_VERSION } from './types.js';
-import type { CellStatus, RunResults, StageStatus } from './types.js';
-import { STATUS_ORDER } from './status.js';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
-const CELL_STATUSES: readonly CellStatus[] = STATUS_ORDER;
-const STAGE_STATUSES: readonly StageStatus[] = ['pass', 'fail', 'timeout', 'error', 'skip'];
-const STAGE_KINDS = ['probe', 'configure', 'build', 'test', 'bench', 'check'] as const;
-const RUNNERS = ['native', 'qemu', 'none'] as const;
+import { OrchestratorError } from '../errors.js';
+import { ResultsSchema } from './schema.js';
+import { SCHEMA_VERSION } from './types.js';
+import type { RunResults } from './types.js';
+
 
 /** At most this many problems are listed in one message. */
 const MAX_PROBLEMS = 8;
 
 type Obj = Record<string, unknown>;
 
-class Checker {
-  readonly problems: string[] = [];
+let validate: ValidateFunction | undefined;
+const validator = (): ValidateFunction => (validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(ResultsSchema));
 
-  fail(path: string, what: string): void {
-    this.problems.push(`${path || '(top level)'}: ${what}`);
-  }
-
-  object(v: unknown, path: string): Obj | undefined {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Obj;
-    this.fail(path, `expected an object, got ${describe(v)}`);
-    return undefined;
-  }
-
-  /** Checks `o[key]` with `test`; `optional` keys may be absent (undefined). */
-  field(o: Obj, path: string, key: string, type: 'string' | 'number' | 'boolean', optional = false): void {
-    const v = o[key];
-    const p = join(path, key);
-    if (v === undefined) {
-      if (!optional) this.fail(p, `missing (expected a ${type})`);
-      return;
-    }
-    if (type === 'number' ? typeof v !== 'number' || !Number.isFinite(v) : typeof v !== type) {
-      this.fail(p, `expected a ${type === 'number' ? 'finite number' : type}, got ${describe(v)}`);
-    }
-  }
-
-  oneOf(o: Obj, path: string, key: string, allowed: readonly string[], optional = false): void {
-    const v = o[key];
-    const p = join(path, key);
-    if (v === undefined) {
-      if (!optional) this.fail(p, `missing (expected one of ${allowed.join(', ')})`);
-      return;
-    }
-    if (typeof v !== 'string' || !allowed.includes(v)) {
-      this.fail(p, `expected one of ${allowed.join(', ')}, got ${describe(v)}`);
-    }
-  }
-
-  array(o: Obj, path: string, key: string, optional = false): unknown[] | undefined {
-    const v = o[key];
-    const p = join(path, key);
-    if (v === undefined && optional) return undefined;
-    if (Array.isArray(v)) return v;
-    this.fail(p, v === undefined ? 'missing (expected an array)' : `expected an array, got ${describe(v)}`);
-    return undefined;
-  }
+/** `cells[3].status` from ajv's `/cells/3/status`. */
+function pathOf(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1);
+  if (extra !== undefined) parts.push(extra);
+  return parts.reduce((p, part) => (/^\d+$/.test(part) ? `${p}[${part}]` : p ? `${p}.${part}` : part), '');
 }
 
-function join(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return path ? `${path}.${key}` : key;
+function valueAt(root: unknown, instancePath: string): unknown {
+  return instancePath.split('/').slice(1).reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Obj)[k] : undefined), root);
+}
+
+const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a finite number', boolean: 'a boolean', object: 'an object', array: 'an array', integer: 'an integer' };
+
+/** One problem in the words matrix uses: `cells[3].status: expected one of ..., got "passed"`. */
+function problem(error: ErrorObject, root: unknown): string {
+  const p = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    const key = String(p.missingProperty);
+    const schema = (error.parentSchema as { properties?: Record<string, { type?: string; enum?: string[] }> } | undefined)?.properties?.[key];
+    const expected = schema?.enum ? `one of ${schema.enum.join(', ')}` : TYPE_WORDS[schema?.type ?? ''] ?? 'a value';
+    return `${pathOf(error.instancePath, key) || '(top level)'}: missing (expected ${expected})`;
+  }
+  const at = pathOf(error.instancePath) || '(top level)';
+  const got = describe(valueAt(root, error.instancePath));
+  if (error.keyword === 'enum') return `${at}: expected one of ${(p.allowedValues as string[]).join(', ')}, got ${got}`;
+  if (error.keyword === 'const') return `${at}: expected ${JSON.stringify(p.allowedValue)}, got ${got}`;
+  if (error.keyword === 'type') return `${at}: expected ${TYPE_WORDS[String(p.type)] ?? String(p.type)}, got ${got}`;
+  return `${at}: ${error.message ?? error.keyword}`;
 }
 
 function describe(v: unknown): string {
@@ -78,57 +56,14 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function checkStage(c: Checker, v: unknown, path: string): void {
-  const s = c.object(v, path);
-  if (!s) return;
-  c.field(s, path, 'name', 'string');
-  c.oneOf(s, path, 'kind', STAGE_KINDS);
-  c.oneOf(s, path, 'status', STAGE_STATUSES);
-  c.field(s, path, 'durationMs', 'number');
-  for (const k of ['command', 'cwd', 'signal', 'log', 'firstError'] as const) c.field(s, path, k, 'string', true);
-  c.field(s, path, 'exitCode', 'number', true);
-  c.field(s, path, 'attempts', 'number', true);
-  c.field(s, path, 'logTruncated', 'boolean', true);
-  const tests = c.array(s, path, 'tests', true);
-  tests?.forEach((t, i) => {
-    const tp = join(join(path, 'tests'), i);
-    const o = c.object(t, tp);
-    if (!o) return;
-    c.field(o, tp, 'name', 'string');
-    c.field(o, tp, 'ok', 'boolean');
-    c.field(o, tp, 'skipped', 'boolean', true);
-    c.field(o, tp, 'todo', 'boolean', true);
-    c.field(o, tp, 'message', 'string', true);
-  });
-}
-
-function checkCell(c: Checker, v: unknown, path: string): void {
-  const cell = c.object(v, path);
-  if (!cell) return;
-  for (const k of ['id', 'arch', 'toolchain', 'target', 'reproducer'] as const) c.field(cell, path, k, 'string');
-  c.oneOf(cell, path, 'status', CELL_STATUSES);
-  for (const k of ['stage', 'signal', 'firstError', 'reason', 'link', 'install', 'inputHash'] as const) {
-    c.field(cell, path, k, 'string', true);
-  }
-  c.oneOf(cell, path, 'runner', RUNNERS);
-  c.field(cell, path, 'durationMs', 'number');
-  c.field(cell, path, 'cached', 'boolean');
-  c.field(cell, path, 'attempts', 'number');
-  const versions = cell.versions === undefined ? (c.fail(join(path, 'versions'), 'missing (expected an object)'), undefined) : c.object(cell.versions, join(path, 'versions'));
-  if (versions) for (const k of ['compiler', 'qemu', 'cmake'] as const) c.field(versions, join(path, 'versions'), k, 'string', true);
-  const stages = c.array(cell, path, 'stages');
-  stages?.forEach((s, i) => checkStage(c, s, join(join(path, 'stages'), i)));
-}
-
 /**
  * Checks that `value` is a RunResults of this schema version and returns it typed.
  * Throws OrchestratorError('RESULTS_INVALID') listing what is wrong, naming `file`.
  */
 export function validateResults(value: unknown, file = 'results'): RunResults {
-  const c = new Checker();
-  const top = c.object(value, '');
   const invalid = (msg: string): OrchestratorError => new OrchestratorError('RESULTS_INVALID', `${file}: ${msg}`);
-  if (!top) throw invalid(`not a matrix results file: ${c.problems[0] ?? ''}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`not a matrix results file: (top level): expected an object, got ${describe(value)}`);
+  const top = value as Obj;
   const version = top.schemaVersion;
   if (version === undefined) throw invalid('not a matrix results file: schemaVersion is missing');
   if (version !== SCHEMA_VERSION) {
@@ -139,56 +74,22 @@ export function validateResults(value: unknown, file = 'results'): RunResults {
     );
   }
 
-  const tool = top.tool === undefined ? (c.fail('tool', 'missing (expected an object)'), undefined) : c.object(top.tool, 'tool');
-  if (tool) {
-    if (tool.name !== 'matrix') c.fail('tool.name', `expected "matrix", got ${describe(tool.name)}`);
-    c.field(tool, 'tool', 'version', 'string');
-  }
-  for (const k of ['matrixHash', 'matrixFile', 'startedAt', 'finishedAt'] as const) c.field(top, '', k, 'string');
-  c.field(top, '', 'durationMs', 'number');
-  c.field(top, '', 'complete', 'boolean');
-
-  const host = top.host === undefined ? (c.fail('host', 'missing (expected an object)'), undefined) : c.object(top.host, 'host');
-  if (host) {
-    for (const k of ['machine', 'platform', 'release', 'cpuModel', 'node'] as const) c.field(host, 'host', k, 'string');
-    c.field(host, 'host', 'cpus', 'number');
-    c.field(host, 'host', 'memoryBytes', 'number');
-    if (host.cpu !== undefined) c.object(host.cpu, 'host.cpu');
-  }
-
-  const options = top.options === undefined ? (c.fail('options', 'missing (expected an object)'), undefined) : c.object(top.options, 'options');
-  if (options) {
-    for (const k of ['jobs', 'retries', 'timeout'] as const) c.field(options, 'options', k, 'number');
-    c.field(options, 'options', 'cache', 'boolean');
-    const sel = options.selection === undefined ? (c.fail('options.selection', 'missing (expected an object)'), undefined) : c.object(options.selection, 'options.selection');
-    if (sel) {
-      for (const [k, v] of Object.entries(sel)) {
-        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) c.fail(`options.selection.${k}`, `expected an array of strings, got ${describe(v)}`);
-      }
-    }
-  }
-
-  const summary = top.summary === undefined ? (c.fail('summary', 'missing (expected an object)'), undefined) : c.object(top.summary, 'summary');
-  if (summary) for (const k of [...CELL_STATUSES, 'total', 'unexpected']) c.field(summary, 'summary', k, 'number');
-
-  const cells = c.array(top, '', 'cells');
-  cells?.forEach((cell, i) => checkCell(c, cell, join('cells', i)));
-  if (cells) {
+  const check = validator();
+  const problems = check(value) ? [] : [...new Set((check.errors ?? []).filter((e) => e.keyword !== 'anyOf').map((e) => problem(e, value)))];
+  if (Array.isArray(top.cells)) {
     const seen = new Map<string, number>();
-    cells.forEach((cell, i) => {
+    top.cells.forEach((cell, i) => {
       const id = (cell as Obj | null)?.id;
       if (typeof id !== 'string') return;
       const first = seen.get(id);
-      if (first !== undefined) c.fail(`cells[${i}].id`, `duplicate cell id ${JSON.stringify(id)} (also cells[${first}])`);
+      if (first !== undefined) problems.push(`cells[${i}].id: duplicate cell id ${JSON.stringify(id)} (also cells[${first}])`);
       else seen.set(id, i);
     });
   }
-  if (top.extras !== undefined) c.object(top.extras, 'extras');
-
-  if (c.problems.length > 0) {
-    const shown = c.problems.slice(0, MAX_PROBLEMS);
-    const more = c.problems.length - shown.length;
-    const head = c.problems.length === 1 ? 'invalid results: ' : `invalid results (${c.problems.length} problems):\n  `;
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_PROBLEMS);
+    const more = problems.length - shown.length;
+    const head = problems.length === 1 ? 'invalid results: ' : `invalid results (${problems.length} problems):\n  `;
     throw invalid(head + shown.join('\n  ') + (more > 0 ? `\n  ... and ${more} more` : ''));
   }
   return value as RunResults;
