@@ -5,10 +5,18 @@
 #   address, so a copied op would jump back into the template. `b sym`
 #   (beq $0,$0) is PC-relative with the same delay slot: rewrite every
 #   direct j into b.
+#   s390x-ops-align2: each op section's `.align 8` becomes `.align 2` (GCC;
+#   see below).
 file(READ "${IN}" text)
 if(REWRITE STREQUAL "mips-j-to-b")
   # Symbols, and LLVM's local labels ($BB0_1, $tmp0); not registers (j $31).
   string(REGEX REPLACE "\n([ \t]+)j([ \t]+)([A-Za-z_.]|\\$BB|\\$tmp)" "\n\\1b\\2\\3" text "${text}")
+elseif(REWRITE STREQUAL "s390x-ops-align2")
+  # GCC aligns every s390x function to 8 (FUNCTION_BOUNDARY, whatever
+  # -falign-functions says) and GNU as then pads each op's section up to
+  # that alignment with `nopr %r7`, so the tail jump is no longer last and
+  # cannot be dropped. Instructions only need 2: align op sections to 2.
+  string(REGEX REPLACE "(\n[ \t]*\\.section[ \t]+cj[ABC]s_[A-Za-z0-9_]+[^\n]*\n[ \t]*)\\.align[ \t]+8" "\\1.align\t2" text "${text}")
 elseif(NOT REWRITE STREQUAL "none")
   message(FATAL_ERROR "rewrite_asm.cmake: unknown rewrite '${REWRITE}' (CJ_ASM_REWRITE)")
 endif()

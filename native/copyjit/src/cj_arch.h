@@ -16,7 +16,9 @@
  *    self + CJ_DATA_DIST, aligned to CJ_DATA_ALIGN.
  *  - CJ_NOP_SIZE/CJ_NOP_WORD, the nop used to pad before an op whose data
  *    slots need alignment; CJ_UC_PC(uc), the faulting PC in a signal's
- *    ucontext; optionally CJ_ARCH_DESC() (default: JIT_ARCH_NAME).
+ *    ucontext; optionally CJ_ARCH_DESC() (default: JIT_ARCH_NAME) and
+ *    CJ_SIG_PC(sig, si, uc), the faulting instruction's address where the
+ *    ucontext PC points past it (s390x, m68k; default: CJ_UC_PC(uc)).
  *  - for CMake (read by preprocessing the file): CJ_OPS_ARCH_FLAGS, the
  *    string of extra compiler flags for the op templates, and optionally
  *    CJ_ASM_REWRITE, the name of a rewrite in cmake/rewrite_asm.cmake.

@@ -166,7 +166,11 @@ DEF_MEM_D(DEF_ST, a) DEF_MEM_D(DEF_ST, x) DEF_MEM_D(DEF_ST, y) DEF_MEM_D(DEF_ST,
     if (__builtin_expect(SP == vm->stack_base, 0)) CJ_FAIL(CJ_ST_STACK_UNDERFLOW); R_##r = *--SP; NEXT(pop_##r); }
 #define DEF_OUT(r) CJ_OP(out_##r) { \
     size_t n = vm->out_n; if (n < vm->out_cap) vm->out[n] = R_##r; vm->out_n = n + 1; NEXT(out_##r); }
-#define DEF_NOT(r) CJ_OP(not_##r) { R_##r = ~R_##r; NEXT(not_##r); }
+/* CJ_NOT: an arch file may compute ~v its own way (s390x: see its file). */
+#ifndef CJ_NOT
+#  define CJ_NOT(v) (~(v))
+#endif
+#define DEF_NOT(r) CJ_OP(not_##r) { R_##r = CJ_NOT(R_##r); NEXT(not_##r); }
 #define DEF_NEG(r) CJ_OP(neg_##r) { R_##r = (cj_word)0 - R_##r; NEXT(neg_##r); }
 DEF_R1(DEF_PUSH) DEF_R1(DEF_POP) DEF_R1(DEF_OUT) DEF_R1(DEF_NOT) DEF_R1(DEF_NEG)
 

@@ -103,7 +103,6 @@ static void cj_describe(const struct cj_program *p, struct cj_fault *f)
 
 static void cj_on_signal(int sig, siginfo_t *si, void *ctx)
 {
-    (void)si;
     struct cj_active *act = cj_active_run;
     if (!act) {
         /* Not ours: restore the default action and let it happen again. */
@@ -112,7 +111,12 @@ static void cj_on_signal(int sig, siginfo_t *si, void *ctx)
     }
     ucontext_t *uc = ctx;
     act->r->fault.sig = sig;
+#if defined(CJ_SIG_PC)
+    act->r->fault.pc = CJ_SIG_PC(sig, si, uc);
+#else
+    (void)si;
     act->r->fault.pc = CJ_UC_PC(uc);
+#endif
     siglongjmp(act->jb, sig == SIGALRM ? 2 : 1);
 }
 
