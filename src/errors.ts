@@ -44,4 +44,6 @@ export const EXIT = {
   unexpected: 1,
   usage: 2,
   internal: 3,
+  /** Stopped by SIGINT (other stop signals: 128 + their number, see cli/signals.ts). */
+  interrupted: 130,
 } as const;

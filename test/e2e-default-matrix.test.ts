@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { REPO, runCli } from './helpers/workspace.js';
@@ -20,7 +21,7 @@ describe('default matrix end to end', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   const read = (): Status => JSON.parse(readFileSync(join(out, 'status.json'), 'utf8')) as Status;
 
-  it('runs all 16 cells and every one is as expected', async () => {
+  it('runs every cell of the default matrix and every one is as expected', async () => {
     const r = await runCli(['run', '--out', out], { env });
     const status = read();
     expect(status.cells.filter((c) => c.cached).map((c) => c.id), 'a cold run has no cached cell').toEqual([]);
@@ -28,7 +29,8 @@ describe('default matrix end to end', () => {
     expect(unexpected.map((c) => `${c.id}: ${c.status} at ${c.stage}: ${c.firstError ?? c.reason}`)).toEqual([]);
     expect(r.code).toBe(0);
     expect(status.complete).toBe(true);
-    expect(status.cells).toHaveLength(16);
+    const arches = Object.keys((parseYaml(readFileSync(join(REPO, 'matrix.yaml'), 'utf8')) as { architectures: object }).architectures);
+    expect(status.cells).toHaveLength(arches.length * 2);
     for (const c of status.cells.filter((c) => c.status === 'xfail')) expect(c.reason, c.id).toBeTruthy();
     // Every passing cell really ran its test stages (not just a build), after its runner check.
     for (const c of status.cells.filter((c) => c.status === 'pass')) {

@@ -3,8 +3,11 @@
 // anything else is a bug and prints with its stack (exit 3).
 import { EXIT, OrchestratorError } from '../errors.js';
 import { helpText, parseCommandLine } from './args.js';
+import { StopRequests } from './signals.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // The one place that ends the process early: a second stop signal.
+  const stop = new StopRequests((code) => process.exit(code));
   try {
     // The step `git bisect run` calls back into (internal, not in --help).
     if (argv[0] === '__bisect-step') return await (await import('./commands/bisect.js')).bisectStep(argv.slice(1));
@@ -15,7 +18,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     switch (command) {
       case 'run':
-        return await (await import('./commands/run.js')).runCommandLine(values);
+        stop.install();
+        return await (await import('./commands/run.js')).runCommandLine(values, stop);
       case 'list':
         return await (await import('./commands/list.js')).listCommandLine(values);
       case 'doctor':
@@ -27,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'ci':
         return await (await import('./commands/ci.js')).ciCommandLine(values, positionals);
       case 'bisect':
-        return await (await import('./commands/bisect.js')).bisectCommandLine(values, positionals);
+        stop.install();
+        return await (await import('./commands/bisect.js')).bisectCommandLine(values, positionals, stop);
       default:
         throw new OrchestratorError('USAGE', `unknown command "${command}"`);
     }
@@ -38,5 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`E: internal error (a bug in matrix, please report it):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT.internal;
+  } finally {
+    stop.dispose();
   }
 }

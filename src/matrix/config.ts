@@ -24,20 +24,14 @@ import {
 import { OrchestratorError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 import type {
-  ExtrasSection,
   ArchSpec,
   ArchToolchainOverride,
-  BuildSystem,
   Expectation,
   MatrixConfig,
   MatrixDefaults,
-  OutputFormat,
   RunStageSpec,
-  RunWhere,
   SourceLocation,
-  StageKind,
   TargetSpec,
-  ToolchainKind,
   ToolchainSpec,
 } from './types.js';
 

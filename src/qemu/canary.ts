@@ -114,6 +114,8 @@ function readKey(file: string): string | undefined {
 
 export interface RunnerCheck {
   ok: boolean;
+  /** The run was stopped during the check: no evidence either way. */
+  interrupted?: boolean;
   /** What the runner did wrong, with what it printed (the evidence). */
   evidence?: string;
   /** The commands that were run, for the report. */
@@ -148,6 +150,7 @@ export async function checkRunner(runner: Runner, canary: string, deps: RunDeps)
   const crashed = printed.canceled ? printed : await run(['crash'], 'runner-check.crash');
   const commands = [printed.command, ...(crashed === printed ? [] : [crashed.command])];
   const durationMs = printed.durationMs + (crashed === printed ? 0 : crashed.durationMs);
+  if (printed.canceled || crashed.canceled) return { ok: false, interrupted: true, evidence: 'interrupted (run canceled)', commands, durationMs };
   const evidence = judgePrint(printed, nonce) ?? judgeCrash(crashed);
   return evidence ? { ok: false, evidence, commands, durationMs } : { ok: true, commands, durationMs };
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readRelink, readSmc } from '../results/extras.js';
 import type { RelinkExtras, SmcExtras } from '../results/extras.js';
-import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
+import type { CellResult, CellStatus, RunResults } from '../results/types.js';
 import {
   STAGE_ICON, STATUS_ICON, STATUS_ORDER, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine,
   oneLine, statusLabel, summaryLine, uniqueInOrder, versionPairs,

@@ -37,6 +37,7 @@ export const StageSchema = Type.Object({
   testsPlanned: opt(num),
   attempts: opt(num),
   tries: opt(Type.Array(AttemptSchema)),
+  interrupted: opt(Type.Boolean()),
 });
 
 export const CellSchema = Type.Object({

@@ -6,7 +6,7 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-import { OrchestratorError } from '../errors.js';
+import { EXIT, OrchestratorError } from '../errors.js';
 import { describeFsError, isFsError } from './fs-errors.js';
 
 interface Holder {
@@ -87,7 +87,7 @@ export async function acquireLock(file: string, what: string, onWait: (pid: numb
         }
         continue;
       }
-      if (signal?.aborted) throw new OrchestratorError('USAGE', `interrupted while waiting for the run in progress (pid ${holder!.pid}) to finish with ${what}`, { exitCode: 130 });
+      if (signal?.aborted) throw new OrchestratorError('USAGE', `interrupted while waiting for the run in progress (pid ${holder!.pid}) to finish with ${what}`, { exitCode: EXIT.interrupted });
       if (!waited) {
         waited = true;
         onWait(holder!.pid);

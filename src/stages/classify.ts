@@ -19,7 +19,7 @@ export const INTERRUPTED = 'interrupted (run canceled)';
 
 export function classifyBuild(name: string, r: CommandResult, result: StageResult, custom?: RegExp): StageOutcome {
   if (r.canceled || r.timedOut) delete result.signal;
-  if (r.canceled) return fail(result, 'error', INTERRUPTED);
+  if (r.canceled) return interrupted(result);
   if (r.timedOut) return fail(result, 'timeout', `${name} exceeded its time limit; process tree killed`);
   if (r.spawnError) return fail(result, 'error', clip(r.spawnError));
   if (r.exitCode === 0 && !r.signal) return { result };
@@ -33,7 +33,7 @@ export function classifyBuild(name: string, r: CommandResult, result: StageResul
 
 export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number, custom?: RegExp): StageOutcome {
   if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
-  if (r.canceled) return fail(result, 'error', INTERRUPTED);
+  if (r.canceled) return interrupted(result);
   if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
   if (r.spawnError) return fail(result, 'error', `could not start: ${clip(r.spawnError)}`);
   if (diskFull(r.output)) return fail(result, 'error', 'no space left on device');
@@ -84,6 +84,12 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     result.firstError = clip(skipped);
   }
   return { result };
+}
+
+/** A stage the run's stop cut short: flagged, so nothing mistakes it for a result. */
+function interrupted(result: StageResult): StageOutcome {
+  result.interrupted = true;
+  return fail(result, 'error', INTERRUPTED);
 }
 
 export function fail(result: StageResult, status: CellStatus, firstError: string, output?: string): StageOutcome {

@@ -1,4 +1,6 @@
-// What every cell of one run shares: config, host, paths, options, probes.
+// What every cell of one run shares, in four parts: the matrix and options,
+// this host's facts, how the run is steered and watched, and the work done
+// once per run that cells share.
 import type { MatrixConfig, RunStageSpec } from '../matrix/types.js';
 import type { Cell } from '../matrix/cells.js';
 import type { CellResult, StageResult } from '../results/types.js';
@@ -33,28 +35,46 @@ export interface PreparedTarget {
 
 export interface RunnerVerdict {
   ok: boolean;
+  interrupted?: boolean;
   /** What the runner did wrong, with what it printed. */
   evidence?: string;
   commands: string[];
   durationMs: number;
 }
 
-export interface RunContext {
-  config: MatrixConfig;
+/** Facts of the machine the run is on. */
+export interface HostFacts {
+  /** `uname -m`. */
   machine: string;
-  /** <root>/.matrix-cache: build trees, logs, cached results. */
-  cacheDir: string;
-  options: RunOptions;
-  probe: VersionProbe;
-  registry: ProcessGroupRegistry;
+  /** CMake generator arguments (['-G', 'Ninja'] when ninja is present). */
+  generator: string[];
+}
+
+/** How the run is steered (stopped) and watched (progress). */
+export interface RunControl {
   signal: AbortSignal;
+  registry: ProcessGroupRegistry;
   events: CellEvents;
+}
+
+/** Work done once per run and shared by its cells. */
+export interface SharedWork {
+  /** Tool versions, probed once per binary. */
+  probe: VersionProbe;
   /** Runs a target's host-side `prepare` command once per run. */
   prepare(targetName: string): Promise<PreparedTarget | undefined>;
   /** Proves the cell's runner runs a known program faithfully (once per arch/toolchain and run). */
   checkRunner(cell: Cell, runner: Runner): Promise<RunnerVerdict>;
-  /** CMake generator arguments (['-G', 'Ninja'] when ninja is present). */
-  generator: string[];
+}
+
+export interface RunContext {
+  config: MatrixConfig;
+  options: RunOptions;
+  /** <root>/.matrix-cache: build trees, logs, cached results. */
+  cacheDir: string;
+  host: HostFacts;
+  control: RunControl;
+  shared: SharedWork;
 }
 
 export type { RunStageSpec };

@@ -26,9 +26,9 @@ import { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import { formatCommand } from '../runtime/quote.js';
 import type { CellEvents, PreparedTarget, RunContext, RunnerVerdict, RunOptions } from './context.js';
 import { applyExpectation, skippedByExpectation } from './expectations.js';
-import { planCell, prepareCommand, reproducer, rerunCommand, runCell } from './run-cell.js';
+import { planCell, prepareCommand, reproducer, rerunCommand } from './plan.js';
+import { runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from '../formats/first-error.js';
-import { INTERRUPTED } from './classify.js';
 import { buildCanary, CANARY_SOURCE, checkRunner } from '../qemu/canary.js';
 import { collectExtras } from '../results/bench-extras.js';
 import { describeFsError, isFsError } from '../runtime/fs-errors.js';
@@ -80,32 +80,24 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   const events = input.events ?? {};
   const preparing = new Map<string, Promise<PreparedTarget | undefined>>();
   const runnerChecks = new Map<string, Promise<RunnerVerdict>>();
+  const once = <T>(memo: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key);
+    if (!p) {
+      p = make();
+      memo.set(key, p);
+    }
+    return p;
+  };
   const ctx: RunContext = {
     config,
-    machine,
-    cacheDir,
     options,
-    probe,
-    registry,
-    signal,
-    events,
-    generator: which('ninja') ? ['-G', 'Ninja'] : [],
-    checkRunner(cell, runner) {
-      const key = `${cell.arch.name}\0${cell.toolchain.name}`;
-      let p = runnerChecks.get(key);
-      if (!p) {
-        p = verifyRunner(cell, runner, ctx);
-        runnerChecks.set(key, p);
-      }
-      return p;
-    },
-    prepare(targetName) {
-      let p = preparing.get(targetName);
-      if (!p) {
-        p = prepareTarget(config, cacheDir, targetName, ctx);
-        preparing.set(targetName, p);
-      }
-      return p;
+    cacheDir,
+    host: { machine, generator: which('ninja') ? ['-G', 'Ninja'] : [] },
+    control: { signal, registry, events },
+    shared: {
+      probe,
+      checkRunner: (cell, runner) => once(runnerChecks, `${cell.arch.name}\0${cell.toolchain.name}`, () => verifyRunner(cell, runner, ctx)),
+      prepare: (targetName) => once(preparing, targetName, () => prepareTarget(config, cacheDir, targetName, ctx)),
     },
   };
 
@@ -153,7 +145,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
         if (!isFsError(error)) throw error;
         raw = { ...notRun(cell, ctx, 'error', describeFsError(error)), inputHash };
       }
-      const interrupted = signal.aborted && raw.stages.some((s) => s.firstError === INTERRUPTED);
+      const interrupted = raw.stages.some((s) => s.interrupted === true);
       if (!interrupted) {
         // The result stands even when it cannot be remembered (disk full): it is only rerun next time.
         await cache.put(raw).catch((error: unknown) => {
@@ -229,8 +221,8 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
 }
 
 async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher): Promise<string> {
-  const runner = chooseRunner(cell.arch, ctx.machine);
-  const tc = probeToolchain(cell.toolchain, cell.arch, ctx.machine);
+  const runner = chooseRunner(cell.arch, ctx.host.machine);
+  const tc = probeToolchain(cell.toolchain, cell.arch, ctx.host.machine);
   const inputs = cell.target.inputs.length ? cell.target.inputs : [cell.target.source];
   return hashJson({
     tool: TOOL_VERSION,
@@ -239,9 +231,9 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
     arch: withoutLocations(cell.arch),
     toolchain: withoutLocations(cell.toolchain),
     target: withoutLocations(cell.target),
-    compiler: tc.compiler ? await ctx.probe.version(tc.compiler) : tc.missing,
+    compiler: tc.compiler ? await ctx.shared.probe.version(tc.compiler) : tc.missing,
     runner: runner.kind,
-    qemu: runner.kind === 'qemu' ? await ctx.probe.version(runner.qemu) : undefined,
+    qemu: runner.kind === 'qemu' ? await ctx.shared.probe.version(runner.qemu) : undefined,
     runnerFile: runner.kind === 'qemu' ? fileFingerprint(runner.qemu) : undefined,
     canary: CANARY_SOURCE,
     // The exact command lines (configure arguments, make variables, stage argv).
@@ -249,7 +241,7 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
       const plan = planCell(cell, ctx);
       return { configure: plan.configure, build: plan.build, stages: plan.stages.map((s) => [s.argv, s.blocked]) };
     })(),
-    generator: ctx.generator,
+    generator: ctx.host.generator,
     sources: hasher.hash(inputs),
     toolchainFiles: hasher.hash([dirname(cell.toolchain.cmakeToolchain)]),
   });
@@ -257,14 +249,14 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
 
 /** Builds the arch/toolchain's canary and runs it under the runner (see qemu/canary.ts). */
 async function verifyRunner(cell: Cell, runner: Runner, ctx: RunContext): Promise<RunnerVerdict> {
-  const tc = probeToolchain(cell.toolchain, cell.arch, ctx.machine);
-  const compilerVersion = tc.compiler ? await ctx.probe.version(tc.compiler) : '';
-  const canary = await buildCanary(cell.toolchain, cell.arch, { cacheDir: ctx.cacheDir, compilerVersion, signal: ctx.signal, registry: ctx.registry });
+  const tc = probeToolchain(cell.toolchain, cell.arch, ctx.host.machine);
+  const compilerVersion = tc.compiler ? await ctx.shared.probe.version(tc.compiler) : '';
+  const canary = await buildCanary(cell.toolchain, cell.arch, { cacheDir: ctx.cacheDir, compilerVersion, signal: ctx.control.signal, registry: ctx.control.registry });
   if (!canary.ok) {
     return { ok: false, evidence: `the runner cannot be checked: the canary program does not build with this toolchain: ${canary.error}`, commands: [formatCommand(canary.command)], durationMs: 0 };
   }
   const dir = dirname(canary.path);
-  return checkRunner(runner, canary.path, { cwd: dir, timeoutMs: Math.min(60, ctx.options.timeout) * 1000, signal: ctx.signal, registry: ctx.registry, logDir: dir });
+  return checkRunner(runner, canary.path, { cwd: dir, timeoutMs: Math.min(60, ctx.options.timeout) * 1000, signal: ctx.control.signal, registry: ctx.control.registry, logDir: dir });
 }
 
 /** Content hash of a small runner (a wrapper script), or size and mtime of a large binary. */
@@ -289,8 +281,8 @@ async function prepareTarget(config: MatrixConfig, cacheDir: string, targetName:
     cwd: config.root,
     timeoutMs: ctx.options.timeout * 1000,
     logPath: join(dir, 'prepare.log'),
-    signal: ctx.signal,
-    registry: ctx.registry,
+    signal: ctx.control.signal,
+    registry: ctx.control.registry,
   });
   const ok = r.exitCode === 0 && !r.signal && !r.timedOut && !r.canceled && !r.spawnError;
   const stage: StageResult = {

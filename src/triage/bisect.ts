@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { OrchestratorError } from '../errors.js';
+import { EXIT, OrchestratorError } from '../errors.js';
 import { runCommand, type CommandResult } from '../runtime/command.js';
 import type { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import type { CellResult } from '../results/types.js';
@@ -46,7 +46,7 @@ async function git(args: string[], cwd: string, input: Pick<BisectInput, 'signal
 
 async function gitOk(args: string[], cwd: string, input: Pick<BisectInput, 'signal' | 'registry'>): Promise<string> {
   const r = await git(args, cwd, input);
-  if (r.canceled) throw new OrchestratorError('USAGE', 'interrupted', { exitCode: 130 });
+  if (r.canceled) throw new OrchestratorError('USAGE', 'interrupted', { exitCode: EXIT.interrupted });
   if (r.exitCode !== 0) throw new OrchestratorError('USAGE', `git ${args.join(' ')} failed: ${r.output.trim().split('\n').pop() ?? `exit code ${r.exitCode}`}`);
   return r.stdout.trim();
 }
@@ -69,7 +69,7 @@ async function failingStage(worktree: string, rel: string, cache: string, input:
     signal: input.signal,
     registry: input.registry,
   });
-  if (r.canceled) throw new OrchestratorError('USAGE', 'interrupted: the repository and its worktrees are as they were', { exitCode: 130 });
+  if (r.canceled) throw new OrchestratorError('USAGE', 'interrupted: the repository and its worktrees are as they were', { exitCode: EXIT.interrupted });
   const m = /^bisect failing-stage: (\S+)$/m.exec(r.output);
   if (!m) {
     const line = /^bisect step: (.*)$/m.exec(r.output)?.[1] ?? r.output.trim().split('\n').pop() ?? '';
@@ -110,7 +110,7 @@ export async function bisect(input: BisectInput): Promise<BisectResult> {
         for (const line of chunk.split('\n')) if (line.startsWith('bisect step: ')) input.say(line.slice('bisect step: '.length));
       },
     });
-    if (run.canceled) throw new OrchestratorError('USAGE', 'interrupted: the repository and its worktrees are as they were', { exitCode: 130 });
+    if (run.canceled) throw new OrchestratorError('USAGE', 'interrupted: the repository and its worktrees are as they were', { exitCode: EXIT.interrupted });
     const steps = run.output.split('\n').filter((l) => l.startsWith('bisect step: ')).map((l) => l.slice('bisect step: '.length));
     const found = /^([0-9a-f]{40}) is the first bad commit$/m.exec(run.stdout);
     if (found) {

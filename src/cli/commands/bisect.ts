@@ -10,17 +10,16 @@ import { runMatrix } from '../../stages/run-matrix.js';
 import { bisect, STEP, stepVerdict } from '../../triage/bisect.js';
 import { resolveCell } from '../../triage/cell-name.js';
 import { loadMatrix } from '../load.js';
-import { onTerminatingSignals } from '../signals.js';
+import type { StopRequests } from '../signals.js';
 
-export async function bisectCommandLine(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+export async function bisectCommandLine(values: Record<string, string | boolean | undefined>, positionals: string[], stop: StopRequests): Promise<number> {
   const [name] = positionals;
   if (!name) throw new OrchestratorError('USAGE', 'matrix bisect needs a cell: matrix bisect CELL --good REV [--bad REV]');
   if (typeof values.good !== 'string') throw new OrchestratorError('USAGE', 'matrix bisect needs --good REV: a commit where the cell passed');
   const { config } = await loadMatrix(values);
   const cell = resolveCell(config, name);
-  const controller = new AbortController();
   const registry = new ProcessGroupRegistry();
-  const release = onTerminatingSignals(() => controller.abort(), () => registry.killAllNow());
+  const release = stop.onForcedExit(() => registry.killAllNow());
   try {
     const result = await bisect({
       configFile: config.file,
@@ -28,7 +27,7 @@ export async function bisectCommandLine(values: Record<string, string | boolean 
       stage: typeof values.stage === 'string' ? values.stage : '',
       good: values.good,
       bad: typeof values.bad === 'string' ? values.bad : 'HEAD',
-      signal: controller.signal,
+      signal: stop.signal,
       registry,
       say: (line) => process.stderr.write(`${line}\n`),
     });

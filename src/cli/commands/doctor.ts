@@ -97,7 +97,7 @@ export async function doctorCommandLine(values: Record<string, string | boolean 
       onOutput: (chunk) => process.stdout.write(chunk),
     });
     if (r.exitCode !== 0) {
-      throw new OrchestratorError('IO', `\`${r.command}\` failed (${r.spawnError ?? `exit code ${r.exitCode}`}); see its output above`, { exitCode: 1 });
+      throw new OrchestratorError('IO', `\`${r.command}\` failed (${r.spawnError ?? `exit code ${r.exitCode}`}); see its output above`, { exitCode: EXIT.unexpected });
     }
   }
   const after = await diagnose(config);

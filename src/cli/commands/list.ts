@@ -1,7 +1,7 @@
 // `matrix list`: the cells, and for each how it would run here or why not.
 import { expandMatrix, selectCells } from '../../matrix/cells.js';
 import { probeToolchain } from '../../toolchains/toolchain.js';
-import { planCell } from '../../stages/run-cell.js';
+import { planCell } from '../../stages/plan.js';
 import { defaultCacheDir } from '../../stages/run-matrix.js';
 import { hostMachine } from '../../runtime/host.js';
 import { which } from '../../toolchains/which.js';
@@ -23,7 +23,7 @@ export interface CellListing {
 export async function listCommandLine(values: Record<string, string | boolean | undefined>): Promise<number> {
   const { config } = await loadMatrix(values);
   const machine = hostMachine();
-  const ctx = { config, machine, cacheDir: defaultCacheDir(config), generator: which('ninja') ? ['-G', 'Ninja'] : [], options: { jobs: 1, retries: 0, timeout: 1, cache: true, verbose: false, buildParallel: 1 } };
+  const ctx = { config, cacheDir: defaultCacheDir(config), host: { machine, generator: which('ninja') ? ['-G', 'Ninja'] : [] }, options: { buildParallel: 1 } };
   const { excluded } = selectCells(expandMatrix(config), selectionFrom(values, config));
   const excludedReason = new Map(excluded.map((e) => [e.cell.id, e.reason]));
   const listings: CellListing[] = expandMatrix(config).map((cell) => {

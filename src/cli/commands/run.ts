@@ -4,7 +4,7 @@
 // report marked incomplete and exit 128+signal; a second signal exits at once,
 // still killing the trees.
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { EXIT } from '../../errors.js';
 import { defaultCacheDir, runMatrix } from '../../stages/run-matrix.js';
@@ -21,8 +21,9 @@ import { listrProgress, plainProgress, summaryLine } from '../progress.js';
 import { cacheLogs } from '../publish-logs.js';
 import { ensureWritableDir } from '../../runtime/fs-errors.js';
 import { acquireLock, type Lock } from '../../runtime/lock.js';
+import type { StopRequests } from '../signals.js';
 
-export async function runCommandLine(values: Record<string, string | boolean | undefined>): Promise<number> {
+export async function runCommandLine(values: Record<string, string | boolean | undefined>, stop: StopRequests): Promise<number> {
   const { config, hash } = await loadMatrix(values);
   const selection = selectionFrom(values, config);
   const cores = os.availableParallelism();
@@ -49,34 +50,14 @@ export async function runCommandLine(values: Record<string, string | boolean | u
 
   const tty = process.stdout.isTTY === true && process.env.CI !== 'true';
   const progress = tty ? listrProgress(options.verbose) : plainProgress((line) => process.stdout.write(`${line}\n`), options.verbose);
-  const controller = new AbortController();
   const registry = new ProcessGroupRegistry();
-  let interrupts = 0;
-  let exitSignal: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      exitSignal = signal;
-      if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-      // After SIGHUP the terminal may be gone: a failed write must not stop the shutdown.
-      try {
-        process.stderr.write(`\nmatrix: ${signal}: stopping every cell and writing an incomplete report (again to quit at once)\n`);
-      } catch {
-        /* no terminal */
-      }
-      controller.abort();
-    } else {
-      registry.killAllNow();
-      process.exit(signalExitCode(exitSignal ?? signal));
-    }
-  };
-  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const releaseForced = stop.onForcedExit(() => registry.killAllNow());
   const locks: Lock[] = [];
   try {
     // Two runs on one cache or one report directory would overwrite each other's builds and logs: the second waits.
     const wait = (dir: string) => (pid: number) => process.stderr.write(`matrix: waiting for the run in progress (pid ${pid}) to finish with ${dir}\n`);
-    locks.push(await acquireLock(join(cacheDir, '.lock'), cacheDir, wait(cacheDir), controller.signal));
-    if (outDir !== cacheDir) locks.push(await acquireLock(join(outDir, '.lock'), outDir, wait(outDir), controller.signal));
+    locks.push(await acquireLock(join(cacheDir, '.lock'), cacheDir, wait(cacheDir), stop.signal));
+    if (outDir !== cacheDir) locks.push(await acquireLock(join(outDir, '.lock'), outDir, wait(outDir), stop.signal));
     progress.start(selectCells(expandMatrix(config), selection).selected);
     const hostCpu = await hostCpuLabels();
     const results = await runMatrix({
@@ -85,7 +66,7 @@ export async function runCommandLine(values: Record<string, string | boolean | u
       selection,
       options,
       events: progress,
-      signal: controller.signal,
+      signal: stop.signal,
       registry,
       cacheDir,
       hostCpu,
@@ -94,19 +75,11 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     // A shard's partial run is not history: the merge of all shards is.
     await finishReports(results, outDir, { appendHistory: !selection.shard, logs: cacheLogs(cacheDir) });
     process.stdout.write(`${summaryLine(results)}\nreports: ${join(outDir, 'status.md')}\n`);
-    if (!results.complete) return signalExitCode(exitSignal ?? 'SIGINT');
+    if (!results.complete) return stop.exitCode();
     return results.summary.unexpected > 0 ? EXIT.unexpected : EXIT.ok;
   } finally {
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    releaseForced();
     registry.killAllNow();
     for (const lock of locks.reverse()) lock.release();
   }
-}
-
-/** Every way a CI job or a terminal ends a run. */
-export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
-
-/** 128 + the signal's number, as a shell reports a process ended by it. */
-export function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + (os.constants.signals[signal] ?? 2);
 }
