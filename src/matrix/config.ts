@@ -6,6 +6,7 @@
 // touches the file system except loadMatrixFile's read, so parseMatrix is pure.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   isAlias,
@@ -885,6 +886,8 @@ class Reader {
     } catch {
       ok = false;
     }
+    // Or evidence kept in the repository: a file beside matrix.yaml (an anchor may follow).
+    if (!ok && !/^[/.]/.test(s) && !s.includes('..')) ok = existsSync(path.join(path.dirname(this.file), s.split('#')[0]!));
     if (!ok) this.fail(v.loc, `${v.label} must be an http(s) URL, got "${s}"`);
     return s;
   }
