@@ -649,11 +649,23 @@ class Reader {
           cflags: this.strList(f.get('cflags')),
           ldflags: this.strList(f.get('ldflags')),
           toolchains: overrides ? this.archOverrides(overrides, e.name, toolchainNames) : {},
+          qemuArgs: [],
+          env: {},
           location: e.keyLoc,
         };
         if (interpreter) arch.interpreter = this.str(interpreter, { nonEmpty: true });
         const qemu = f.get('qemu');
-        if (qemu) arch.qemu = this.str(qemu, { nonEmpty: true });
+        if (qemu) {
+          const binary = this.str(qemu, { nonEmpty: true }).trim();
+          if (/\s/.test(binary)) {
+            const [bin, ...args] = binary.split(/\s+/);
+            this.fail(qemu.loc, `"qemu" of ${owner} names one binary; put its arguments in qemu_args: qemu: ${bin}, qemu_args: [${args.join(', ')}]`);
+          }
+          arch.qemu = binary;
+        }
+        arch.qemuArgs = this.strList(f.get('qemu_args'), { nonEmpty: true });
+        const env = f.get('env');
+        arch.env = env ? this.envMap({ ...env, label: `"env" of ${owner}` }) : {};
         const bits = f.get('bits');
         if (bits) {
           const n = this.num({ ...bits, label: `"bits" of ${owner}` }, { integer: true, unit: 'pointer width' });
@@ -875,6 +887,16 @@ class Reader {
       this.fail(v.loc, `expectation names stage "${name}", ${which}${didYouMean(name, valid)} (stages: ${valid.join(', ')})`);
     }
     return name;
+  }
+
+  /** A mapping of environment variable names to string values. */
+  envMap(v: Val): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.named(v, 'a mapping of variable name -> value, e.g. { QEMU_CPU: max }', 'variable')) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) this.fail(e.keyLoc, `${v.label}: "${e.name}" is not an environment variable name`);
+      out[e.name] = this.str({ ...e.value, label: `${v.label}: ${e.name}` }, { numbers: true });
+    }
+    return out;
   }
 
   url(v: Val): string {

@@ -52,7 +52,9 @@ export const ArchSchema = Type.Object(
   {
     triple: Type.String({ minLength: 1, description: 'the GNU triple, e.g. aarch64-linux-gnu' }),
     debian: Type.String({ minLength: 1, description: 'the Debian architecture name, e.g. arm64' }),
-    qemu: Type.Optional(Type.String({ minLength: 1, description: 'the qemu-user binary, e.g. qemu-aarch64; leave it out when no emulator exists (cells are built, not run)' })),
+    qemu: Type.Optional(Type.String({ minLength: 1, pattern: '^\\S+$', description: 'the qemu-user binary, e.g. qemu-aarch64 (its arguments go in qemu_args); leave it out when no emulator exists (cells are built, not run)' })),
+    qemu_args: Type.Optional(strings('arguments for qemu before the program, e.g. [-cpu, power10]')),
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { description: 'environment for the build and run stages of this arch, e.g. { QEMU_CPU: max }' })),
     native_on: strings('the host machines (uname -m) that run it directly; [] for none'),
     interpreter: Type.Optional(Type.String({ minLength: 1, description: 'the ELF interpreter a native run needs' })),
     native_packages: Type.Optional(strings('Debian packages a native run needs')),

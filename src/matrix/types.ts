@@ -23,6 +23,10 @@ export interface ArchSpec {
   debian: string;
   /** qemu-user binary that runs this arch's programs; absent when none exists (build-only cells). */
   qemu?: string;
+  /** Arguments for qemu before the program (`-cpu power10`). */
+  qemuArgs: string[];
+  /** Environment for this arch's build and run stages. */
+  env: Record<string, string>;
   /** Host machines (`uname -m`) that run this arch's programs directly. */
   nativeOn: string[];
   /** ELF interpreter a native run needs (if absent, fall back to qemu). */

@@ -125,6 +125,7 @@ export interface RunnerCheck {
 
 interface RunDeps {
   cwd: string;
+  env: Record<string, string>;
   timeoutMs: number;
   signal: AbortSignal;
   registry: ProcessGroupRegistry;
@@ -140,6 +141,7 @@ export async function checkRunner(runner: Runner, canary: string, deps: RunDeps)
       file: argv[0]!,
       args: argv.slice(1),
       cwd: deps.cwd,
+      env: deps.env,
       timeoutMs: deps.timeoutMs,
       logPath: join(deps.logDir, `${name}.log`),
       signal: deps.signal,

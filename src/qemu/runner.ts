@@ -8,7 +8,7 @@ import { which } from '../toolchains/which.js';
 
 export type Runner =
   | { kind: 'native'; note?: string }
-  | { kind: 'qemu'; qemu: string; sysroot: string; note?: string }
+  | { kind: 'qemu'; qemu: string; sysroot: string; args: string[]; note?: string }
   /** `buildOnly`: nothing can run this arch here, but its cells still build (no emulator exists, or none is installed). */
   | { kind: 'none'; reason: string; packages: string[]; buildOnly?: boolean };
 
@@ -39,12 +39,12 @@ function qemuRunner(arch: ArchSpec): Runner {
   if (!existsSync(sysroot)) {
     return { kind: 'none', reason: `sysroot ${sysroot} is absent`, packages: [`libc6-${arch.debian}-cross`] };
   }
-  return { kind: 'qemu', qemu, sysroot };
+  return { kind: 'qemu', qemu, sysroot, args: arch.qemuArgs };
 }
 
 /** argv that runs `program args...` with this runner (host stages run as they are). */
 export function wrapCommand(runner: Runner, program: string, args: string[], where: RunWhere = 'any'): string[] {
-  if (runner.kind === 'qemu' && where !== 'host') return [runner.qemu, '-L', runner.sysroot, program, ...args];
+  if (runner.kind === 'qemu' && where !== 'host') return [runner.qemu, ...runner.args, '-L', runner.sysroot, program, ...args];
   return [program, ...args];
 }
 

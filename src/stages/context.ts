@@ -7,6 +7,7 @@ import type { CellResult, StageResult } from '../results/types.js';
 import type { VersionProbe } from '../toolchains/versions.js';
 import type { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import type { Runner } from '../qemu/runner.js';
+import type { CanaryBuild } from '../qemu/canary.js';
 
 export interface RunOptions {
   jobs: number;
@@ -63,6 +64,8 @@ export interface SharedWork {
   probe: VersionProbe;
   /** Runs a target's host-side `prepare` command once per run. */
   prepare(targetName: string): Promise<PreparedTarget | undefined>;
+  /** The arch/toolchain's canary program, built once: a trivial link that proves the toolchain. */
+  canary(cell: Cell): Promise<CanaryBuild>;
   /** Proves the cell's runner runs a known program faithfully (once per arch/toolchain and run). */
   checkRunner(cell: Cell, runner: Runner): Promise<RunnerVerdict>;
 }

@@ -20,6 +20,8 @@ export interface CellPlan {
   configure?: string[];
   build: string[];
   stages: { spec: RunStageSpec; program: string; argv: string[]; blocked: string }[];
+  /** The arch's environment for every build and run step (matrix.yaml `env:`). */
+  env: Record<string, string>;
 }
 
 const substitute = fillPlaceholders;
@@ -74,7 +76,7 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
     const abs = isAbsolute(program) || onPath ? program : join(bdir, program);
     return { spec, program: abs, argv: wrapCommand(runner, abs, args, spec.where), blocked: stageBlocked(spec.where, runner, arch) };
   });
-  return { runner, buildDir: bdir, sourceDir, configure, build, stages };
+  return { runner, buildDir: bdir, sourceDir, configure, build, stages, env: arch.env };
 }
 
 /**
@@ -111,6 +113,8 @@ export function reproducer(plan: CellPlan, root: string, onlyStage?: string, pre
     return embed(a, quoteArg(rootFromBuild));
   };
   const parts: string[] = [];
+  const env = Object.entries(plan.env);
+  if (env.length) parts.push(`export ${env.map(([k, v]) => `${k}=${quoteArg(v)}`).join(' ')}`);
   if (prepare) parts.push(`mkdir -p ${anchored(prepare.dir)}`, prepare.argv.map(anchorArg).join(' '));
   if (plan.build[0] === 'make') parts.push(`mkdir -p ${anchored(plan.buildDir)}`);
   if (plan.configure) parts.push(plan.configure.map(anchorArg).join(' '));

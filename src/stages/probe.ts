@@ -11,8 +11,22 @@ import type { CellPlan } from './plan.js';
 export interface ProbeOutcome {
   stage: StageResult;
   versions: CellVersions;
+  /** The toolchain cannot link a trivial program for this arch: skip (no backend) or error, with the fix. */
+  limit?: { status: 'skip' | 'error'; reason: string };
   /** Set when the cell cannot run here: why, and what installs it. */
   missing?: { reason: string; install?: string };
+}
+
+/** Why a toolchain cannot build a trivial program for an arch, and what to do about it. */
+export function toolchainLimit(cell: Pick<Cell, 'arch' | 'toolchain'>, error: string): { status: 'skip' | 'error'; reason: string } {
+  const where = `architectures.${cell.arch.name}.toolchains.${cell.toolchain.name}`;
+  if (/unknown target|no available targets|unable to create target|is not a recognized processor|unsupported target/i.test(error)) {
+    return { status: 'skip', reason: `${cell.toolchain.name} has no ${cell.arch.name} backend: ${error}` };
+  }
+  if (/unknown emulation|incompatible with|is incompatible|unknown architecture|unsupported ELF machine|relocation truncated|requires unimplemented linker relaxation/i.test(error)) {
+    return { status: 'error', reason: `the ${cell.toolchain.name} linker cannot link for ${cell.arch.name}: ${error}; fix: set "linker: bfd" in ${where} (matrix.yaml)` };
+  }
+  return { status: 'error', reason: `the ${cell.toolchain.name} toolchain cannot build a trivial program for ${cell.arch.name}: ${error}` };
 }
 
 export async function probeCell(cell: Cell, plan: CellPlan, ctx: Pick<RunContext, 'host' | 'shared'>): Promise<ProbeOutcome> {
@@ -43,7 +57,15 @@ export async function probeCell(cell: Cell, plan: CellPlan, ctx: Pick<RunContext
     ...(missing.length ? { firstError: `missing: ${missing.join('; ')}` } : {}),
   };
   if (!missing.length && plan.runner.kind === 'qemu' && plan.runner.note) stage.firstError = `note: ${plan.runner.note}; using qemu`;
-  if (!missing.length) return { stage, versions };
+  if (!missing.length) {
+    // A trivial program must build and link: what cannot is the toolchain's limit, not the project's failure.
+    const canary = await ctx.shared.canary(cell);
+    if (canary.ok) return { stage, versions };
+    const limit = toolchainLimit(cell, canary.error ?? 'unknown error');
+    stage.status = limit.status === 'skip' ? 'skip' : 'error';
+    stage.firstError = limit.reason;
+    return { stage, versions, limit };
+  }
   const unique = [...new Set(packages)];
   return {
     stage,

@@ -66,6 +66,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
   base.versions = probe.versions;
   record(probe.stage);
   if (probe.missing) return finish('skip', { stage: 'probe', reason: probe.missing.reason, ...(probe.missing.install ? { install: probe.missing.install } : {}) });
+  if (probe.limit) return finish(probe.limit.status, { stage: 'probe', ...(probe.limit.status === 'skip' ? { reason: probe.limit.reason } : { firstError: probe.limit.reason }) });
 
   // Host-side preparation shared by the target's cells (generated inputs).
   if (cell.target.prepare) {
@@ -82,6 +83,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
       file: argv[0]!,
       args: argv.slice(1),
       cwd,
+      env: plan.env,
       timeoutMs: timeoutS * 1000,
       logPath: join(logs, `${logName}.log`),
       logLimit: ctx.config.defaults.logLimit,

@@ -29,7 +29,7 @@ import { applyExpectation, skippedByExpectation } from './expectations.js';
 import { planCell, prepareCommand, reproducer, rerunCommand } from './plan.js';
 import { runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from '../formats/first-error.js';
-import { buildCanary, CANARY_SOURCE, checkRunner } from '../qemu/canary.js';
+import { buildCanary, CANARY_SOURCE, checkRunner, type CanaryBuild } from '../qemu/canary.js';
 import { collectExtras } from '../results/bench-extras.js';
 import { describeFsError, isFsError } from '../runtime/fs-errors.js';
 
@@ -80,6 +80,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   const events = input.events ?? {};
   const preparing = new Map<string, Promise<PreparedTarget | undefined>>();
   const runnerChecks = new Map<string, Promise<RunnerVerdict>>();
+  const canaries = new Map<string, Promise<CanaryBuild>>();
   const once = <T>(memo: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
     let p = memo.get(key);
     if (!p) {
@@ -96,6 +97,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
     control: { signal, registry, events },
     shared: {
       probe,
+      canary: (cell) => once(canaries, `${cell.arch.name}\0${cell.toolchain.name}`, () => makeCanary(cell, ctx)),
       checkRunner: (cell, runner) => once(runnerChecks, `${cell.arch.name}\0${cell.toolchain.name}`, () => verifyRunner(cell, runner, ctx)),
       prepare: (targetName) => once(preparing, targetName, () => prepareTarget(config, cacheDir, targetName, ctx)),
     },
@@ -248,15 +250,20 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
 }
 
 /** Builds the arch/toolchain's canary and runs it under the runner (see qemu/canary.ts). */
-async function verifyRunner(cell: Cell, runner: Runner, ctx: RunContext): Promise<RunnerVerdict> {
+/** The arch/toolchain's canary, built (or reused) once: the probe's trivial link and the runner check's program. */
+async function makeCanary(cell: Cell, ctx: RunContext): Promise<CanaryBuild> {
   const tc = probeToolchain(cell.toolchain, cell.arch, ctx.host.machine);
   const compilerVersion = tc.compiler ? await ctx.shared.probe.version(tc.compiler) : '';
-  const canary = await buildCanary(cell.toolchain, cell.arch, { cacheDir: ctx.cacheDir, compilerVersion, signal: ctx.control.signal, registry: ctx.control.registry });
+  return buildCanary(cell.toolchain, cell.arch, { cacheDir: ctx.cacheDir, compilerVersion, signal: ctx.control.signal, registry: ctx.control.registry });
+}
+
+async function verifyRunner(cell: Cell, runner: Runner, ctx: RunContext): Promise<RunnerVerdict> {
+  const canary = await ctx.shared.canary(cell);
   if (!canary.ok) {
     return { ok: false, evidence: `the runner cannot be checked: the canary program does not build with this toolchain: ${canary.error}`, commands: [formatCommand(canary.command)], durationMs: 0 };
   }
   const dir = dirname(canary.path);
-  return checkRunner(runner, canary.path, { cwd: dir, timeoutMs: Math.min(60, ctx.options.timeout) * 1000, signal: ctx.control.signal, registry: ctx.control.registry, logDir: dir });
+  return checkRunner(runner, canary.path, { cwd: dir, env: cell.arch.env, timeoutMs: Math.min(60, ctx.options.timeout) * 1000, signal: ctx.control.signal, registry: ctx.control.registry, logDir: dir });
 }
 
 /** Content hash of a small runner (a wrapper script), or size and mtime of a large binary. */
