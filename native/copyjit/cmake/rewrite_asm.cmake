@@ -5,10 +5,16 @@
 #   address, so a copied op would jump back into the template. `b sym`
 #   (beq $0,$0) is PC-relative with the same delay slot: rewrite every
 #   direct j into b.
+#   alpha-plain-br: GCC marks a direct tail branch `br $31,sym !samegp`
+#   (BRSGP: skip the target's ldgp), which GNU ld refuses against the
+#   linker script's end symbols ("!samegp reloc against symbol without
+#   .prologue"): drop the marker, leaving a plain PC-relative br.
 file(READ "${IN}" text)
 if(REWRITE STREQUAL "mips-j-to-b")
   # Symbols, and LLVM's local labels ($BB0_1, $tmp0); not registers (j $31).
   string(REGEX REPLACE "\n([ \t]+)j([ \t]+)([A-Za-z_.]|\\$BB|\\$tmp)" "\n\\1b\\2\\3" text "${text}")
+elseif(REWRITE STREQUAL "alpha-plain-br")
+  string(REGEX REPLACE "[ \t]+!samegp" "" text "${text}")
 elseif(NOT REWRITE STREQUAL "none")
   message(FATAL_ERROR "rewrite_asm.cmake: unknown rewrite '${REWRITE}' (CJ_ASM_REWRITE)")
 endif()

@@ -7,7 +7,11 @@
  * is reserved for the system in the ABI, but Linux keeps user %g6 across
  * traps and signals, and neither GCC-compiled C nor glibc uses it; ops
  * clobber it only between entering and leaving JIT code. */
-#define CJ_OPS_ARCH_FLAGS "-mcmodel=medlow -O1 -fcall-used-g6"
+#if defined(__clang__)
+#  define CJ_OPS_ARCH_FLAGS "-mcmodel=medlow"
+#else
+#  define CJ_OPS_ARCH_FLAGS "-mcmodel=medlow -O1 -fcall-used-g6"
+#endif
 
 #define CJ_WIDE_REGS 1
 #define CJ_FNATTR
@@ -44,4 +48,4 @@
     __builtin_unreachable(); } while (0)
 /* __builtin_trap is `ta 5`, which qemu-user 7.2 does not turn into a signal
  * ("Unhandled trap: 0x105", the process exits): illtrap raises SIGILL. */
-#define CJ_ARCH_TRAP() do { __asm__ volatile("illtrap 0"); __builtin_unreachable(); } while (0)
+#define CJ_ARCH_TRAP() do { __asm__ volatile(".word 0 /* illtrap 0 (clang 16+ has no mnemonic) */"); __builtin_unreachable(); } while (0)
