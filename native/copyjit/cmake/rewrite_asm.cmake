@@ -7,6 +7,10 @@
 #   direct j into b.
 #   s390x-ops-align2: each op section's `.align 8` becomes `.align 2` (GCC;
 #   see below).
+#   alpha-plain-br: GCC marks a direct tail branch `br $31,sym !samegp`
+#   (BRSGP: skip the target's ldgp), which GNU ld refuses against the
+#   linker script's end symbols ("!samegp reloc against symbol without
+#   .prologue"): drop the marker, leaving a plain PC-relative br.
 file(READ "${IN}" text)
 if(REWRITE STREQUAL "mips-j-to-b")
   # Symbols, and LLVM's local labels ($BB0_1, $tmp0); not registers (j $31).
@@ -17,6 +21,8 @@ elseif(REWRITE STREQUAL "s390x-ops-align2")
   # that alignment with `nopr %r7`, so the tail jump is no longer last and
   # cannot be dropped. Instructions only need 2: align op sections to 2.
   string(REGEX REPLACE "(\n[ \t]*\\.section[ \t]+cj[ABC]s_[A-Za-z0-9_]+[^\n]*\n[ \t]*)\\.align[ \t]+8" "\\1.align\t2" text "${text}")
+elseif(REWRITE STREQUAL "alpha-plain-br")
+  string(REGEX REPLACE "[ \t]+!samegp" "" text "${text}")
 elseif(NOT REWRITE STREQUAL "none")
   message(FATAL_ERROR "rewrite_asm.cmake: unknown rewrite '${REWRITE}' (CJ_ASM_REWRITE)")
 endif()

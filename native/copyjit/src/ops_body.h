@@ -34,7 +34,13 @@
 #  define CJ_MUSTTAIL
 #endif
 
-#define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
+#if defined(CJ_ARCH_TAIL)
+/* An arch whose compiler emits no indirect tail call (GCC on sparc64) jumps
+ * through the code address itself (arch/<dir>/arch_copyjit.h). */
+#  define CJ_TAIL(fn) CJ_ARCH_TAIL(fn)
+#else
+#  define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
+#endif
 #define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
 #define CJ_EXIT(st) do { CJ_SAVE_REGS(); vm->status = (st); return CJ_RA; } while (0)
 /* Error exits jump to a C function (through the vm, position-free) so the
@@ -195,7 +201,10 @@ CJ_OP(empty) { NEXT(empty); }
 CJ_OP(halt) { CJ_EXIT(CJ_ST_HALT); }
 
 /* Deliberately faults: the crash-triage tests use it. */
-CJ_OP(trap) { CJ_SAVE_REGS(); __builtin_trap(); }
+#if !defined(CJ_ARCH_TRAP)
+#  define CJ_ARCH_TRAP() __builtin_trap()
+#endif
+CJ_OP(trap) { CJ_SAVE_REGS(); CJ_ARCH_TRAP(); }
 
 CJ_OP(jmp) {
     const cj_word *k = CJ_DATA(jmp);
