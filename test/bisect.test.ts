@@ -35,7 +35,7 @@ describe('matrix bisect', () => {
     cpSync(join(REPO, 'toolchains'), join(dir, 'toolchains'), { recursive: true });
     cpSync(join(REPO, 'test/fixtures/targets/Makefile.common'), join(dir, 'Makefile.common'));
     execFileSync('mkdir', ['-p', join(dir, 'calc')]);
-    writeFileSync(join(dir, 'calc/Makefile'), 'include $(SRCDIR)/../Makefile.common\n');
+    writeFileSync(join(dir, 'calc/Makefile'), 'include $(MATRIX_SRCDIR)/../Makefile.common\n');
     writeFileSync(join(dir, 'matrix.yaml'), `version: 1
 defaults: { timeout: 60, retries: 0 }
 architectures:

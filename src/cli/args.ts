@@ -24,6 +24,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'no-cache', type: 'boolean', description: 'rerun every stage of every cell (builds stay incremental)', commands: ['run'] },
   { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report', 'merge'] },
   { name: 'verbose', type: 'boolean', description: "stream each cell's output", commands: ['run'] },
+  { name: 'keep-going', type: 'boolean', description: 'run every run stage of a cell after one fails (the first unexpected one still decides)', commands: ['run'] },
   { name: 'json', type: 'boolean', description: 'machine-readable output', commands: ['list', 'doctor'] },
   { name: 'install', type: 'boolean', description: 'install what is missing with apt-get (as root)', commands: ['doctor'] },
   { name: 'shards', type: 'string', argument: 'N', description: 'number of shard jobs in the workflow (default 4)', commands: ['ci'] },

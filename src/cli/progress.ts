@@ -7,6 +7,7 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { Cell } from '../matrix/cells.js';
 import type { CellResult, RunResults, StageResult } from '../results/types.js';
 import type { CellEvents } from '../stages/context.js';
+import { isUnexpected } from '../results/status.js';
 
 export interface Progress extends CellEvents {
   start(cells: readonly Cell[]): void;
@@ -27,16 +28,37 @@ export function summaryLine(results: RunResults): string {
   return `${results.complete ? '' : 'INCOMPLETE (interrupted): '}${countsLine(results)} in ${seconds(results.durationMs)}; ${s.unexpected} unexpected`;
 }
 
-export function plainProgress(write: (line: string) => void, verbose: boolean): Progress {
+/** Seconds between "still running" lines without a terminal (a silent CI log looks hung). */
+export const HEARTBEAT_SECONDS = 30;
+
+export function plainProgress(write: (line: string) => void, verbose: boolean, heartbeatS = HEARTBEAT_SECONDS): Progress {
+  let total = 0;
+  let finished = 0;
+  const running = new Map<string, { stage: string; since: number }>();
+  let beat: NodeJS.Timeout | undefined;
   return {
-    start() {},
-    async stop() {},
+    start(cells) {
+      total = cells.length;
+      beat = setInterval(() => {
+        const now = performance.now();
+        for (const [id, r] of running) write(`${id} ${r.stage} still running (${Math.round((now - r.since) / 1000)}s)`);
+      }, heartbeatS * 1000);
+      beat.unref();
+    },
+    async stop() {
+      if (beat) clearInterval(beat);
+    },
+    stageStart(cell: Cell, stage: string) {
+      running.set(cell.id, { stage, since: performance.now() });
+    },
     stageEnd(cell: Cell, stage: StageResult) {
       const detail = stage.status === 'pass' ? '' : `: ${stage.firstError ?? ''}`;
       write(`${cell.id} ${stage.name} ${stage.status} ${seconds(stage.durationMs)}${detail}`);
     },
     cellEnd(cell: Cell, result: CellResult) {
-      write(`${cell.id} => ${describeResult(result)}`);
+      running.delete(cell.id);
+      finished++;
+      write(`[${finished}/${total || finished}] ${cell.id} => ${describeResult(result)}`);
     },
     output: verbose ? (cell, stage, chunk) => {
       for (const line of chunk.split('\n')) if (line) write(`[${cell.id} ${stage}] ${line}`);
@@ -73,7 +95,7 @@ export function listrProgress(verbose: boolean): Progress {
               entry.task = task;
               const settle = (result: CellResult) => {
                 task.title = `${cell.id}: ${describeResult(result)}`;
-                if (['fail', 'xpass', 'timeout', 'error'].includes(result.status)) reject(new Error(`${cell.id}: ${describeResult(result)}`));
+                if (isUnexpected(result)) reject(new Error(`${cell.id}: ${describeResult(result)}`));
                 else if (result.status === 'skip') {
                   task.skip(`${cell.id}: ${describeResult(result)}`);
                   resolve();

@@ -710,7 +710,7 @@ class Reader {
         build: this.oneOf(f.get('build')!, BUILD_SYSTEMS),
         source: this.str(f.get('source')!, { nonEmpty: true }),
         configureArgs: this.configureArgs(f.get('configure_args')),
-        buildTargets: this.strList(f.get('build_targets'), { nonEmpty: true }),
+        buildTargets: this.configureArgs(f.get('build_targets')),
         inputs: this.strList(f.get('inputs'), { nonEmpty: true }),
         stages: this.stages(f.get('stages')!, e.name),
         location: e.keyLoc,
@@ -718,6 +718,10 @@ class Reader {
       };
       const knownFlaky = f.get('known_flaky');
       if (knownFlaky && this.flag({ ...knownFlaky, label: `"known_flaky" in ${owner}` })) target.knownFlaky = true;
+      const makefile = f.get('makefile');
+      if (makefile) target.makefile = this.str({ ...makefile, label: `"makefile" in ${owner}` }, { nonEmpty: true });
+      const keepGoing = f.get('keep_going');
+      if (keepGoing && this.flag({ ...keepGoing, label: `"keep_going" in ${owner}` })) target.keepGoing = true;
       const firstError = f.get('first_error');
       if (firstError) {
         const pattern = this.str({ ...firstError, label: `"first_error" in ${owner}` }, { nonEmpty: true });
@@ -800,6 +804,8 @@ class Reader {
         if (extras) stage.extras = this.oneOf(extras, EXTRAS_SECTIONS);
         const knownFlaky = relabel('known_flaky');
         if (knownFlaky && this.flag(knownFlaky)) stage.knownFlaky = true;
+        const tty = relabel('tty');
+        if (tty && this.flag(tty)) stage.tty = true;
         if (stage.format === 'expect') {
           if (!expectStdout) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout"; add the exact output it must print`);

@@ -90,6 +90,8 @@ export interface RunStageSpec {
   extras?: ExtrasSection;
   /** A failure that passes on retry is expected here (reported as flaky, not unexpected). */
   knownFlaky?: boolean;
+  /** Run under a pseudo-terminal (line-buffered output survives a crash). */
+  tty?: boolean;
   location: SourceLocation;
 }
 
@@ -115,6 +117,10 @@ export interface TargetSpec {
   stages: RunStageSpec[];
   /** The project's own failure line (a regex), preferred as a cell's first error. */
   firstError?: string;
+  /** Run every run stage after one failed. */
+  keepGoing?: boolean;
+  /** make only: the makefile, relative to source. */
+  makefile?: string;
   /** Every stage of this target is known to be flaky (see RunStageSpec.knownFlaky). */
   knownFlaky?: boolean;
   /** `allow_outside: true`: source and inputs may name paths outside the repository. */

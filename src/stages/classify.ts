@@ -4,7 +4,7 @@
 // `error`; a stage that tested nothing is `skip`, never `pass`.
 import type { RunStageSpec } from '../matrix/types.js';
 import type { CellStatus, StageResult } from '../results/types.js';
-import type { CommandResult } from '../runtime/command.js';
+import { signalFromExitCode, type CommandResult } from '../runtime/command.js';
 import type { Runner } from '../qemu/runner.js';
 import { clip, stripAnsi, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from '../formats/first-error.js';
 import { parseTap, tapFailureLine } from '../formats/tap.js';
@@ -48,7 +48,11 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
   }
   // qemu also prints "uncaught target signal" for a forked child that a test
   // expects to trap: trust it only when the process itself did not exit cleanly.
-  const signal = r.signal ?? (runner.kind === 'qemu' && r.exitCode !== 0 ? qemuTargetSignal(r.output) : undefined);
+  const signal =
+    r.signal ??
+    (runner.kind === 'qemu' && r.exitCode !== 0 ? qemuTargetSignal(r.output) : undefined) ??
+    // Under a pseudo-terminal, `script -e` reports a death by signal as 128+N.
+    (spec.tty ? signalFromExitCode(r.exitCode) : undefined);
   if (signal) result.signal = signal;
   const exited = signal ? undefined : `exit code ${r.exitCode}`;
 
@@ -77,6 +81,9 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
   if (signal) {
     const detail = firstErrorLine(r.output, custom);
     why = `crashed with ${signal}${why ? `: ${why}` : ''}${detail && !why?.includes(detail) && !/uncaught target signal/.test(detail) ? ` (${detail})` : ''}`;
+    // The program's own last words say where it was.
+    const last = lastProgramLine(r.output);
+    if (last && !why.includes(last)) why += `; last output: ${JSON.stringify(clip(last, 120))}`;
   }
   if (why) return fail(result, 'fail', clip(why), r.output);
   if (skipped) {
@@ -90,6 +97,13 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
 function interrupted(result: StageResult): StageOutcome {
   result.interrupted = true;
   return fail(result, 'error', INTERRUPTED);
+}
+
+/** The last line the program printed, not qemu's or the shell's report of its death. */
+function lastProgramLine(output: string): string | undefined {
+  const lines = stripAnsi(output).split('\n').map((l) => l.replace(/\r$/, '').trim()).filter(Boolean);
+  const own = lines.filter((l) => !/^qemu[-\w]*: /.test(l) && !/^(?:Segmentation fault|Illegal instruction|Bus error|Aborted|Trace\/breakpoint trap)(?: \(core dumped\))?$/.test(l));
+  return own[own.length - 1];
 }
 
 export function fail(result: StageResult, status: CellStatus, firstError: string, output?: string): StageOutcome {

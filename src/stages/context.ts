@@ -16,6 +16,8 @@ export interface RunOptions {
   timeout: number;
   cache: boolean;
   verbose: boolean;
+  /** Run every run stage after one failed (also per target: `keep_going: true`). */
+  keepGoing?: boolean;
   /** Parallelism handed to each build (make -j). */
   buildParallel: number;
 }

@@ -1,6 +1,7 @@
 // A cell's commands, decided before anything runs: the configure and build
 // lines, each run stage's argv under its runner (or why it cannot run here),
 // and the reproducers a person pastes to do the same by hand.
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 import type { Cell } from '../matrix/cells.js';
@@ -34,6 +35,11 @@ export interface PlanInputs {
   options: Pick<RunOptions, 'buildParallel'>;
 }
 
+/** The makefile GNU make itself would pick: GNUmakefile, makefile, then Makefile. */
+function findMakefile(dir: string): string {
+  return ['GNUmakefile', 'makefile', 'Makefile'].find((name) => existsSync(join(dir, name))) ?? 'Makefile';
+}
+
 export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
   const { arch, toolchain, target } = cell;
   const root = ctx.config.root;
@@ -59,14 +65,15 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
     if (linker) configure.push(`-DMATRIX_LINKER=${linker}`);
     configure.push(...target.configureArgs.map((a) => substitute(a, vars)));
     build = ['cmake', '--build', bdir, '--parallel', String(ctx.options.buildParallel)];
-    if (target.buildTargets.length) build.push('--target', ...target.buildTargets);
+    if (target.buildTargets.length) build.push('--target', ...target.buildTargets.map((a) => substitute(a, vars)));
   } else {
     const cc = toolchain.kind === 'gcc' ? compilerName(toolchain, arch) : `${compilerName(toolchain, arch)} --target=${arch.triple}`;
     const ld = [...ldflags, ...(linker ? [`-fuse-ld=${linker}`] : [])];
     build = [
-      'make', '-C', bdir, '-f', join(sourceDir, 'Makefile'), `SRCDIR=${sourceDir}`, `CC=${cc}`,
+      // The engine's own variables carry a MATRIX_ prefix, so they cannot clobber a project's (SRCDIR...).
+      'make', '-C', bdir, '-f', join(sourceDir, target.makefile ?? findMakefile(sourceDir)), `MATRIX_SRCDIR=${sourceDir}`, `CC=${cc}`,
       `MATRIX_CFLAGS=${cflags.join(' ')}`, `MATRIX_LDFLAGS=${ld.join(' ')}`, `-j${ctx.options.buildParallel}`,
-      ...target.configureArgs.map((a) => substitute(a, vars)), ...target.buildTargets,
+      ...target.configureArgs.map((a) => substitute(a, vars)), ...target.buildTargets.map((a) => substitute(a, vars)),
     ];
   }
   const stages = target.stages.map((spec) => {
@@ -74,7 +81,9 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
     // A host stage may name a host tool (`{triple}-readelf`): a bare name is looked up in PATH.
     const onPath = spec.where === 'host' && !program.includes('/');
     const abs = isAbsolute(program) || onPath ? program : join(bdir, program);
-    return { spec, program: abs, argv: wrapCommand(runner, abs, args, spec.where), blocked: stageBlocked(spec.where, runner, arch) };
+    const argv = wrapCommand(runner, abs, args, spec.where);
+    // tty: the program sees a terminal, so stdio stays line-buffered and a crash loses no output (util-linux script).
+    return { spec, program: abs, argv: spec.tty ? ['script', '-q', '-e', '-c', formatCommand(argv), '/dev/null'] : argv, blocked: stageBlocked(spec.where, runner, arch) };
   });
   return { runner, buildDir: bdir, sourceDir, configure, build, stages, env: arch.env };
 }
@@ -96,7 +105,7 @@ export function reproducer(plan: CellPlan, root: string, onlyStage?: string, pre
     const rel = within(root, path);
     return rel === undefined ? quoteArg(path) : rel === '.' ? '"$PWD"' : `"$PWD"/${quoteArg(rel)}`;
   };
-  // The root inside an argument (-DVAR=/root/x, SRCDIR=..., "sh -c 'cat /root/x'") becomes `word`.
+  // The root inside an argument (-DVAR=/root/x, MATRIX_SRCDIR=..., "sh -c 'cat /root/x'") becomes `word`.
   const embed = (a: string, word: string): string => {
     if (!a.includes(root)) return quoteArg(a);
     const pieces = a.split(root);

@@ -126,6 +126,9 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
   let runnerChecked = false;
   let attempts = 1;
   const flaky: FlakyStage[] = [];
+  // Keep going: later run stages still run after a failure; the first unexpected one decides the cell.
+  const keepGoing = ctx.options.keepGoing === true || cell.target.keepGoing === true;
+  let decided: CellResult | undefined;
   for (const stage of plan.stages) {
     if (stage.blocked) {
       record({ name: stage.spec.name, kind: stage.spec.kind, status: 'skip', durationMs: 0, firstError: stage.blocked });
@@ -134,7 +137,9 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     const missing = missingProgram(stage);
     if (missing) {
       record({ name: stage.spec.name, kind: stage.spec.kind, status: missing.status, durationMs: 0, firstError: missing.why(plan) });
-      return finish(missing.status, { stage: stage.spec.name, firstError: missing.why(plan), attempts });
+      decided ??= finish(missing.status, { stage: stage.spec.name, firstError: missing.why(plan), attempts });
+      if (keepGoing) continue;
+      return decided;
     }
     if (!runnerChecked && stage.spec.where !== 'host') {
       // No verdict from a runner that has not shown it runs programs faithfully.
@@ -169,11 +174,14 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     attempts = Math.max(attempts, tries.length);
     record(outcome.result);
     if (outcome.status) {
-      return finish(outcome.status, { stage: stage.spec.name, firstError: outcome.result.firstError, signal: outcome.result.signal, attempts });
+      decided ??= finish(outcome.status, { stage: stage.spec.name, firstError: outcome.result.firstError, signal: outcome.result.signal, attempts });
+      if (keepGoing && !ctx.control.signal.aborted && outcome.status !== 'error') continue;
+      return { ...decided, attempts, durationMs: Math.round(performance.now() - started) };
     }
     if (tries.length > 1) flaky.push({ stage: outcome.result, failed: tries[0]!, known: stage.spec.knownFlaky === true || cell.target.knownFlaky === true });
   }
 
+  if (decided) return { ...decided, attempts, durationMs: Math.round(performance.now() - started) };
   const verdict = cellVerdict(plan, stages, flaky, plan.runner.kind === 'none' ? plan.runner : undefined);
   return finish(verdict.status, { attempts, ...verdict.extra });
 }

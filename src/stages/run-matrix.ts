@@ -230,7 +230,8 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
     tool: TOOL_VERSION,
     // How results are classified is part of the result: a fixed classifier reruns cells.
     classifier: ORCHESTRATOR_HASH,
-    arch: withoutLocations(cell.arch),
+    // Only this toolchain's override of the arch: editing another toolchain's reruns only that one's cells.
+    arch: withoutLocations({ ...cell.arch, toolchains: cell.arch.toolchains[cell.toolchain.name] ?? {} }),
     toolchain: withoutLocations(cell.toolchain),
     target: withoutLocations(cell.target),
     compiler: tc.compiler ? await ctx.shared.probe.version(tc.compiler) : tc.missing,

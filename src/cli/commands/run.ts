@@ -34,7 +34,9 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     timeout: positiveInt('timeout', values.timeout, 1, MAX_TIMEOUT_S) ?? config.defaults.timeout,
     cache: values['no-cache'] !== true,
     verbose: values.verbose === true,
-    buildParallel: cores,
+    keepGoing: values['keep-going'] === true,
+    // Each build's share of the cores, so concurrent cells do not oversubscribe the machine (make -j, ninja -j).
+    buildParallel: Math.max(1, Math.ceil(cores / jobs)),
   };
   const outDir = defaultOutDir(values);
   if (typeof values.shard === 'string') {
