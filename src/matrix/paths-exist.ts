@@ -81,8 +81,9 @@ export function checkPathsExist(config: MatrixConfig): void {
     if (!existsSync(abs) || !statSync(abs).isDirectory()) {
       throw missing(target.location, `source directory of target "${target.name}":`, target.source, abs, config.root);
     }
-    const project = target.build === 'cmake' ? 'CMakeLists.txt' : 'Makefile';
-    if (!existsSync(resolve(abs, project))) {
+    const candidates = target.build === 'cmake' ? ['CMakeLists.txt'] : target.makefile ? [target.makefile] : ['GNUmakefile', 'makefile', 'Makefile'];
+    const project = candidates[candidates.length - 1]!;
+    if (!candidates.some((c) => existsSync(resolve(abs, c)))) {
       throw new OrchestratorError('CONFIG_INVALID', `target "${target.name}" is built with ${target.build} but ${target.source}/${project} does not exist; fix "build" or "source"`, { location: target.location });
     }
   }
