@@ -13,7 +13,7 @@ export interface FlagSpec {
 }
 
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect'] },
+  { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect', 'repro'] },
   { name: 'arch', type: 'string', argument: 'a,b', description: 'only these architectures', commands: ['run', 'list'] },
   { name: 'toolchain', type: 'string', argument: 'a,b', description: 'only these toolchains', commands: ['run', 'list'] },
   { name: 'target', type: 'string', argument: 'a,b', description: 'only these targets', commands: ['run', 'list'] },
@@ -22,8 +22,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'retries', type: 'string', argument: 'N', description: 'retries of a failed run stage (default: matrix.yaml defaults.retries)', commands: ['run'] },
   { name: 'timeout', type: 'string', argument: 'S', description: 'seconds per stage (default: matrix.yaml defaults.timeout)', commands: ['run'] },
   { name: 'no-cache', type: 'boolean', description: 'rerun every stage of every cell (builds stay incremental)', commands: ['run'] },
-  { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report', 'merge'] },
+  { name: 'out', type: 'string', argument: 'DIR', description: 'report directory (default: reports/ beside matrix.yaml)', commands: ['run', 'report', 'merge', 'repro'] },
   { name: 'verbose', type: 'boolean', description: "stream each cell's output", commands: ['run'] },
+  { name: 'failed', type: 'boolean', description: 'rerun only the cells that were not as expected in the last report in --out (cache bypassed)', commands: ['run'] },
   { name: 'keep-going', type: 'boolean', description: 'run every run stage of a cell after one fails (the first unexpected one still decides)', commands: ['run'] },
   { name: 'json', type: 'boolean', description: 'machine-readable output', commands: ['list', 'doctor'] },
   { name: 'install', type: 'boolean', description: 'install what is missing with apt-get (as root)', commands: ['doctor'] },
@@ -32,7 +33,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'good', type: 'string', argument: 'REV', description: 'a commit where the cell passed', commands: ['bisect'] },
   { name: 'bad', type: 'string', argument: 'REV', description: 'a commit where it fails (default HEAD)', commands: ['bisect'] },
   { name: 'stage', type: 'string', argument: 'S', description: 'the failing stage to bisect (default: the one it fails at on --bad)', commands: ['bisect'] },
-  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect'] },
+  { name: 'exec', type: 'boolean', description: 'run the reproducer in a fresh scratch build directory and say whether the failure reproduced', commands: ['repro'] },
+  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect', 'repro'] },
 ];
 
 export const COMMANDS: Record<string, string> = {
@@ -43,10 +45,11 @@ export const COMMANDS: Record<string, string> = {
   merge: 'combine shard results (matrix merge DIR... [--out DIR]) into one report',
   ci: 'write a CI workflow (matrix ci github): nightly shards, then a merge job',
   bisect: 'find the first bad commit of a cell (matrix bisect CELL --good REV [--bad REV])',
+  repro: "print a cell's reproducer as a shell script (matrix repro CELL [--exec])",
 };
 
 /** Commands that take positional arguments, and how many at least. */
-const POSITIONALS: Record<string, number> = { merge: 1, ci: 1, bisect: 1 };
+const POSITIONALS: Record<string, number> = { merge: 1, ci: 1, bisect: 1, repro: 1 };
 
 export interface ParsedArgs {
   command: string;

@@ -30,6 +30,9 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/merge.js')).mergeCommandLine(values, positionals);
       case 'ci':
         return await (await import('./commands/ci.js')).ciCommandLine(values, positionals);
+      case 'repro':
+        stop.install();
+        return await (await import('./commands/repro.js')).reproCommandLine(values, positionals, stop);
       case 'bisect':
         stop.install();
         return await (await import('./commands/bisect.js')).bisectCommandLine(values, positionals, stop);

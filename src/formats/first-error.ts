@@ -86,7 +86,7 @@ export function clip(line: string, max = 300): string {
 
 /** qemu failed before the guest program ran (infrastructure, not the code). */
 export function qemuInfrastructureError(output: string): string | undefined {
-  const m = /^qemu[-\w]*: (?:Could not open|could not open|Unable to|Error mapping|Error while loading|.*Invalid ELF image).*$/m.exec(output);
+  const m = /^qemu[-\w]*: (?:Could not open|could not open|Unable to|unable to find CPU model|Error mapping|Error while loading|.*Invalid ELF image).*$/m.exec(output);
   return m ? clip(m[0].trim()) : undefined;
 }
 

@@ -52,6 +52,8 @@ export interface Selection {
   arch?: string[];
   toolchain?: string[];
   target?: string[];
+  /** Only these cell ids, and why (`--failed`: the cells not as expected last time). */
+  ids?: { ids: readonly string[]; why: string };
   /** `I/N`: keep only shard I (1-based) of N; `assignment` maps cell id -> shard (see shards.ts). */
   shard?: { index: number; count: number; assignment: ReadonlyMap<string, number> };
 }
@@ -71,6 +73,7 @@ export function selectCells(cells: readonly Cell[], selection: Selection): Selec
     if (selection.target && !selection.target.includes(cell.target.name)) reason = `not selected (--target ${selection.target.join(',')})`;
     else if (selection.arch && !selection.arch.includes(cell.arch.name)) reason = `not selected (--arch ${selection.arch.join(',')})`;
     else if (selection.toolchain && !selection.toolchain.includes(cell.toolchain.name)) reason = `not selected (--toolchain ${selection.toolchain.join(',')})`;
+    else if (selection.ids && !selection.ids.ids.includes(cell.id)) reason = `not selected (${selection.ids.why})`;
     else if (selection.shard && selection.shard.assignment.get(cell.id) !== selection.shard.index) {
       reason = `in shard ${selection.shard.assignment.get(cell.id)}/${selection.shard.count}`;
       by = 'shard';

@@ -68,7 +68,7 @@ export { ARGV_PLACEHOLDERS };
 
 export { MATRIX_VERSION, MAX_NAME_LENGTH, MAX_TIMEOUT_S };
 
-export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024 };
+export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024, secondOpinion: true };
 
 /** Stages every cell has before its run stages; expectations may name them, run stages may not. */
 export const BUILTIN_STAGES = ['probe', 'configure', 'build'] as const;
@@ -581,7 +581,9 @@ class Reader {
     const timeout = f.get('timeout');
     const retries = f.get('retries');
     const logLimit = f.get('log_limit');
+    const second = f.get('second_opinion');
     return {
+      secondOpinion: second ? this.flag({ ...second, label: '"second_opinion" in "defaults"' }) : DEFAULTS.secondOpinion,
       timeout: timeout ? this.num(timeout, { positive: true, max: MAX_TIMEOUT_S, unit: 'seconds' }) : DEFAULTS.timeout,
       retries: retries ? this.num(retries, { integer: true, min: 0, unit: 'reruns of a failed stage' }) : DEFAULTS.retries,
       logLimit: logLimit ? this.num(logLimit, { integer: true, positive: true, unit: 'bytes' }) : DEFAULTS.logLimit,

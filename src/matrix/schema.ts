@@ -35,6 +35,7 @@ export const DefaultsSchema = Type.Object(
     timeout: Type.Optional(seconds('seconds per stage')),
     retries: Type.Optional(Type.Integer({ minimum: 0, description: 'reruns of a failed run stage' })),
     log_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'bytes kept per stage log' })),
+    second_opinion: Type.Optional(Type.Boolean({ description: 'false: do not rerun a stage that failed under qemu under another CPU model (default true)' })),
   },
   { additionalProperties: false, description: 'timeout, retries, log_limit' },
 );

@@ -150,6 +150,8 @@ export interface MatrixDefaults {
   retries: number;
   /** Bytes of output kept per stage log. */
   logLimit: number;
+  /** Rerun a stage that failed under qemu once under another CPU model (x86: under qemu instead of natively). */
+  secondOpinion: boolean;
 }
 
 export interface MatrixConfig {

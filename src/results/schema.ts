@@ -38,6 +38,7 @@ export const StageSchema = Type.Object({
   attempts: opt(num),
   tries: opt(Type.Array(AttemptSchema)),
   interrupted: opt(Type.Boolean()),
+  secondOpinion: opt(Type.Object({ runner: str, status: oneOf(STAGE_STATUSES), firstError: opt(str), log: opt(str), verdict: oneOf(['code', 'suspect-emulator', 'inconclusive']) })),
 });
 
 export const CellSchema = Type.Object({

@@ -45,6 +45,8 @@ export interface StageResult {
   /** Parsed JSON a benchmark printed (for reports that chart it). */
   data?: unknown;
   attempts?: number;
+  /** A failed stage run once more under another runner (see stages/second-opinion.ts). */
+  secondOpinion?: { runner: string; status: StageStatus; firstError?: string; log?: string; verdict: 'code' | 'suspect-emulator' | 'inconclusive' };
   /** The run was stopped (a signal) while this stage ran: its outcome is no verdict. */
   interrupted?: boolean;
   /** Every attempt of a retried stage, first to last, each with its own log. */

@@ -20,7 +20,7 @@ export interface CellPlan {
   sourceDir: string;
   configure?: string[];
   build: string[];
-  stages: { spec: RunStageSpec; program: string; argv: string[]; blocked: string }[];
+  stages: { spec: RunStageSpec; program: string; args: string[]; argv: string[]; blocked: string }[];
   /** The arch's environment for every build and run step (matrix.yaml `env:`). */
   env: Record<string, string>;
 }
@@ -83,7 +83,7 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
     const abs = isAbsolute(program) || onPath ? program : join(bdir, program);
     const argv = wrapCommand(runner, abs, args, spec.where);
     // tty: the program sees a terminal, so stdio stays line-buffered and a crash loses no output (util-linux script).
-    return { spec, program: abs, argv: spec.tty ? ['script', '-q', '-e', '-c', formatCommand(argv), '/dev/null'] : argv, blocked: stageBlocked(spec.where, runner, arch) };
+    return { spec, program: abs, args, argv: spec.tty ? ['script', '-q', '-e', '-c', formatCommand(argv), '/dev/null'] : argv, blocked: stageBlocked(spec.where, runner, arch) };
   });
   return { runner, buildDir: bdir, sourceDir, configure, build, stages, env: arch.env };
 }
@@ -96,6 +96,11 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
  * the build directory as the tool runs them, with paths relative to it.
  */
 export function reproducer(plan: CellPlan, root: string, onlyStage?: string, prepare?: { dir: string; argv: string[] }): string {
+  return reproducerSteps(plan, root, onlyStage, prepare).join(' && ');
+}
+
+/** The reproducer's commands, one shell line each, to paste at `root` (`matrix repro` writes them as a script). */
+export function reproducerSteps(plan: CellPlan, root: string, onlyStage?: string, prepare?: { dir: string; argv: string[] }): string[] {
   const within = (dir: string, path: string): string | undefined => {
     const rel = relative(dir, path);
     return rel === '' ? '.' : !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
@@ -131,9 +136,13 @@ export function reproducer(plan: CellPlan, root: string, onlyStage?: string, pre
   const runs = plan.stages.filter((stage) => !stage.blocked && (!onlyStage || stage.spec.name === onlyStage));
   if (runs.length) {
     parts.push(`cd ${anchored(plan.buildDir)}`);
-    for (const stage of runs) parts.push(stage.argv.map((a) => fromBuild(a, a === stage.program)).join(' '));
+    for (const stage of runs) {
+      const line = stage.argv.map((a) => fromBuild(a, a === stage.program)).join(' ');
+      // A wrong answer exits 0: the line checks the output the way the stage does.
+      parts.push(stage.spec.format === 'expect' ? `test "$(${line})" = ${quoteArg(stage.spec.expectStdout ?? '')}` : line);
+    }
   }
-  return parts.join(' && ');
+  return parts;
 }
 
 /** The same cell through the tool: `npx matrix run` selecting exactly it, cache off. */

@@ -20,6 +20,7 @@ import { planCell, prepareCommand, reproducer, rerunCommand, type CellPlan } fro
 import { probeCell } from './probe.js';
 import { runAttempts } from './attempts.js';
 import { cellVerdict, type FlakyStage } from './verdict.js';
+import { alternateRunner, secondOpinionNote, secondVerdict } from './second-opinion.js';
 
 /** The name of the stage that proves the runner before the first run stage. */
 export const RUNNER_CHECK = 'runner-check';
@@ -172,9 +173,26 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
       () => ctx.control.signal.aborted,
     );
     attempts = Math.max(attempts, tries.length);
+    // A failure under an emulator gets a second opinion from another runner.
+    const other = outcome.status === 'fail' && ctx.config.defaults.secondOpinion && !stage.spec.tty && stage.spec.where !== 'host' && !ctx.control.signal.aborted ? alternateRunner(plan.runner, cell.arch) : undefined;
+    let note: string | undefined;
+    if (other) {
+      const logName = `${stage.spec.name}.second-opinion`;
+      const r = await runStep(stage.spec.name, other.argv(stage.program, stage.args), plan.buildDir, timeoutS, logName);
+      const second = classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r, logName), { kind: 'qemu', qemu: other.label, sysroot: '', args: [] }, timeoutS, custom);
+      const verdict = secondVerdict(second.result.status);
+      note = secondOpinionNote(other.label, verdict, second.result.firstError);
+      outcome.result.secondOpinion = {
+        runner: other.label,
+        status: second.result.status,
+        ...(second.result.firstError ? { firstError: second.result.firstError } : {}),
+        ...(second.result.log ? { log: second.result.log } : {}),
+        verdict,
+      };
+    }
     record(outcome.result);
     if (outcome.status) {
-      decided ??= finish(outcome.status, { stage: stage.spec.name, firstError: outcome.result.firstError, signal: outcome.result.signal, attempts });
+      decided ??= finish(outcome.status, { stage: stage.spec.name, firstError: outcome.result.firstError, signal: outcome.result.signal, attempts, ...(note ? { reason: note } : {}) });
       if (keepGoing && !ctx.control.signal.aborted && outcome.status !== 'error') continue;
       return { ...decided, attempts, durationMs: Math.round(performance.now() - started) };
     }

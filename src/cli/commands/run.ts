@@ -22,6 +22,8 @@ import { cacheLogs } from '../publish-logs.js';
 import { ensureWritableDir } from '../../runtime/fs-errors.js';
 import { acquireLock, type Lock } from '../../runtime/lock.js';
 import type { StopRequests } from '../signals.js';
+import { readResults } from '../../results/validate.js';
+import { isUnexpected } from '../../results/status.js';
 
 export async function runCommandLine(values: Record<string, string | boolean | undefined>, stop: StopRequests): Promise<number> {
   const { config, hash } = await loadMatrix(values);
@@ -39,6 +41,17 @@ export async function runCommandLine(values: Record<string, string | boolean | u
     buildParallel: Math.max(1, Math.ceil(cores / jobs)),
   };
   const outDir = defaultOutDir(values);
+  if (values.failed === true) {
+    // Only the cells that were not as expected last time, and not from the cache: the point is to see them again.
+    const last = await readResults(join(outDir, 'status.json'), 'run `matrix run` first: --failed reruns the red cells of the last report');
+    const ids = last.cells.filter(isUnexpected).map((c) => c.id);
+    if (ids.length === 0) {
+      process.stdout.write(`nothing to rerun: every cell of ${join(outDir, 'status.json')} was as expected\n`);
+      return EXIT.ok;
+    }
+    selection.ids = { ids, why: '--failed: as expected in the last report' };
+    options.cache = false;
+  }
   if (typeof values.shard === 'string') {
     // Every shard machine computes the same split from the same history.
     const shard = parseShard(values.shard);
