@@ -34,6 +34,7 @@ const GENERIC: RegExp[] = [
   /\berror: ld returned\b/,
   /: in function [`'‘][^'’`]*['’]:$/, // linker context: the next line says what is wrong
   /\bld(?:\.\w+)?: (?:note: )?use the --help option/,
+  /\bld(?:\.\w+)?: skipping incompatible /, // a search-path warning, not the failure
 ];
 
 // CSI and OSC sequences (colours, cursor moves, hyperlinks) that compilers and test tools print.

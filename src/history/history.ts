@@ -5,7 +5,7 @@ import { STATUS, STATUS_ORDER } from '../results/status.js';
 import { readFile } from 'node:fs/promises';
 
 import { OrchestratorError } from '../errors.js';
-import type { CellHistory, CellStatus, HistoryInsights, RunResults } from '../results/types.js';
+import type { CellHistory, CellInputs, CellStatus, HistoryInsights, RunResults } from '../results/types.js';
 
 export const HISTORY_FILE = 'history.json';
 export const HISTORY_VERSION = 1;
@@ -17,7 +17,7 @@ export const FLAKE_WINDOW = 10;
 export interface HistoryRun {
   startedAt: string;
   matrixHash: string;
-  cells: Record<string, { status: CellStatus; durationMs: number }>;
+  cells: Record<string, { status: CellStatus; durationMs: number; inputs?: CellInputs }>;
   /** The run was cut short by a signal: recorded, but no streak or flip counts it. */
   interrupted?: boolean;
 }
@@ -60,7 +60,7 @@ export function historyRun(results: RunResults): HistoryRun {
   for (const c of results.cells) {
     if (c.excluded) continue;
     if (!results.complete && c.status === 'skip' && c.attempts === 0) continue;
-    cells[c.id] = { status: c.status, durationMs: c.durationMs };
+    cells[c.id] = { status: c.status, durationMs: c.durationMs, ...(c.inputs ? { inputs: c.inputs } : {}) };
   }
   // An interrupted run is kept (it happened) but marked, and left out of streaks and flakiness.
   return { startedAt: results.startedAt, matrixHash: results.matrixHash, cells, ...(results.complete ? {} : { interrupted: true }) };
@@ -89,7 +89,11 @@ export function insights(history: History): HistoryInsights {
     let change: CellHistory['change'];
     if (previous && GOOD.includes(previous) && BAD.includes(now.status)) change = 'new-failure';
     if (previous && BAD.includes(previous) && GOOD.includes(now.status)) change = 'fixed';
+    // Red now, green before: what differs from the last run where it was green.
+    const lastGood = BAD.includes(now.status) ? [...history.runs].reverse().find((r) => r !== latest && !r.interrupted && r.cells[id] && GOOD.includes(r.cells[id]!.status)) : undefined;
+    const changedSince = lastGood && now.inputs && lastGood.cells[id]!.inputs ? inputChanges(lastGood.cells[id]!.inputs!, now.inputs) : undefined;
     cells[id] = {
+      ...(changedSince ? { changedSince } : {}),
       streak: past.length - start,
       since: past[start]!.at,
       ...(previous ? { previous } : {}),
@@ -100,6 +104,17 @@ export function insights(history: History): HistoryInsights {
   }
   const previousRun = history.runs.length > 1 ? history.runs[history.runs.length - 2]!.startedAt : undefined;
   return { runs: history.runs.length, ...(previousRun ? { previousRun } : {}), cells };
+}
+
+/** What differs between two input summaries, in words: versions as before -> after, the rest as "changed". */
+export function inputChanges(before: CellInputs, after: CellInputs): string[] {
+  const out: string[] = [];
+  if (before.compiler !== after.compiler) out.push(`compiler: ${before.compiler ?? 'none'} -> ${after.compiler ?? 'none'}`);
+  if (before.qemu !== after.qemu) out.push(`qemu: ${before.qemu ?? 'none'} -> ${after.qemu ?? 'none'}`);
+  if (before.entry !== after.entry) out.push("the cell's matrix.yaml entries or command lines changed");
+  if (before.sources !== after.sources) out.push("the target's source files changed");
+  if (before.engine !== after.engine) out.push('matrix itself changed (its verdict code, the canary or the runner)');
+  return out.length ? out : ['nothing in its inputs: the same inputs passed before (flaky, or the machine)'];
 }
 
 /** Most recent known duration of each cell, for balancing shards. */

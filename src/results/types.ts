@@ -98,12 +98,26 @@ export interface CellResult {
   rerun?: string;
   /** Input hash keying the cache. */
   inputHash?: string;
+  /** What the input hash is made of, in short: history compares it to say what changed. */
+  inputs?: CellInputs;
   cached: boolean;
   attempts: number;
   /** Flaky as matrix.yaml declares it may be (`known_flaky`): expected, still shown. */
   knownFlaky?: boolean;
   /** Not selected in this run (a --arch/--toolchain/--target filter or another shard). */
   excluded?: 'filter' | 'shard';
+}
+
+/** The parts of a cell's inputs a person can compare: versions as printed, the rest as short hashes. */
+export interface CellInputs {
+  compiler?: string;
+  qemu?: string;
+  /** matrix.yaml's entries for the cell and its exact command lines. */
+  entry: string;
+  /** The target's input files and the toolchain files. */
+  sources: string;
+  /** matrix itself: its verdict code, the canary, the runner file. */
+  engine: string;
 }
 
 /** A cell's recent past, from reports/history.json (issue: nightly status tables). */
@@ -120,6 +134,8 @@ export interface CellHistory {
   flips: number;
   /** Runs in that window. */
   window: number;
+  /** For a cell red now and green before: what differs from its last good run. */
+  changedSince?: string[];
 }
 
 export interface HistoryInsights {

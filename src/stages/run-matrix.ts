@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cell, Selection } from '../matrix/cells.js';
 import { expandMatrix, selectCells } from '../matrix/cells.js';
 import type { MatrixConfig } from '../matrix/types.js';
-import type { CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
+import type { CellInputs, CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
 import { SCHEMA_VERSION } from '../results/types.js';
 import { summarize } from '../results/status.js';
 import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
@@ -110,6 +110,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
 
   // Cache look-ups first: they decide what is left to run.
   const queue: { cell: Cell; inputHash: string; weight: number }[] = [];
+  const inputsOf = new Map<string, CellInputs>();
   for (const cell of selected) {
     if (cell.expectation?.status === 'skip') {
       const { status: _s, ...base } = notRun(cell, ctx, 'skip', cell.expectation.reason);
@@ -118,7 +119,8 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
       events.cellEnd?.(cell, skipped);
       continue;
     }
-    const inputHash = await cellInputHash(cell, ctx, hasher);
+    const { hash: inputHash, summary: inputs } = await cellInputs(cell, ctx, hasher);
+    inputsOf.set(cell.id, inputs);
     const hit = options.cache ? await cache.get(cell.id, inputHash) : undefined;
     if (hit) {
       const final = applyExpectation({ ...hit, cached: true }, cell.expectation);
@@ -169,7 +171,7 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   }
   await probe.save();
 
-  const cells = all.map((c) => results.get(c.id)!).filter(Boolean);
+  const cells = all.map((c) => results.get(c.id)!).filter(Boolean).map((c) => (inputsOf.has(c.id) ? { ...c, inputs: inputsOf.get(c.id)! } : c));
   const extras = collectExtras(config, cells);
   const finishedAt = new Date();
   return {
@@ -222,11 +224,12 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
   };
 }
 
-async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher): Promise<string> {
+/** The cache key's parts, and the short summary of them that history keeps to say what changed. */
+async function cellInputs(cell: Cell, ctx: RunContext, hasher: SourceHasher): Promise<{ hash: string; summary: CellInputs }> {
   const runner = chooseRunner(cell.arch, ctx.host.machine);
   const tc = probeToolchain(cell.toolchain, cell.arch, ctx.host.machine);
   const inputs = cell.target.inputs.length ? cell.target.inputs : [cell.target.source];
-  return hashJson({
+  const parts = {
     tool: TOOL_VERSION,
     // How results are classified is part of the result: a fixed classifier reruns cells.
     classifier: ORCHESTRATOR_HASH,
@@ -247,7 +250,16 @@ async function cellInputHash(cell: Cell, ctx: RunContext, hasher: SourceHasher):
     generator: ctx.host.generator,
     sources: hasher.hash(inputs),
     toolchainFiles: hasher.hash([dirname(cell.toolchain.cmakeToolchain)]),
-  });
+  };
+  const short = (v: unknown) => hashJson(v).slice(0, 12);
+  const summary: CellInputs = {
+    ...(typeof parts.compiler === 'string' ? { compiler: parts.compiler } : {}),
+    ...(parts.qemu ? { qemu: parts.qemu } : {}),
+    entry: short([parts.arch, parts.toolchain, parts.target, parts.commands, parts.generator]),
+    sources: short([parts.sources, parts.toolchainFiles]),
+    engine: short([parts.tool, parts.classifier, parts.canary, parts.runnerFile]),
+  };
+  return { hash: hashJson(parts), summary };
 }
 
 /** Builds the arch/toolchain's canary and runs it under the runner (see qemu/canary.ts). */
