@@ -1,4 +1,32 @@
-/* arch_copyjit.h (powerpc, powerpc64, powerpc64le): copyjit's per-arch file, not written yet.
- * A port replaces this file (docs/porting.md; src/cj_arch.h lists what it
- * defines). */
-#error "copyjit: powerpc is not ported yet (see docs/porting.md)"
+/* arch_copyjit.h (powerpc, powerpc64, powerpc64le): copyjit's per-arch
+ * facts (src/cj_arch.h lists what this file defines; docs/copyjit.md and
+ * docs/arches/powerpc*.md explain the choices). */
+/* No small-data area: r13-relative addresses of .sdata are not position-free. */
+#if JIT_ARCH_BITS == 32
+#  define CJ_OPS_ARCH_FLAGS "-msdata=none -G0"
+#else
+#  define CJ_OPS_ARCH_FLAGS ""
+#endif
+
+#if JIT_ARCH_BITS == 64
+#  define CJ_WIDE_REGS 1
+#else
+/* r3..r10 carry four 64-bit arguments (aligned pairs): a, sp, vm fit. */
+#  define CJ_PAIR_REGS 1
+#endif
+#define CJ_FNATTR
+#define CJ_DATA_ALIGN 8
+#define CJ_NOP_SIZE 4
+#define CJ_NOP_WORD 0x60000000u /* ori r0, r0, 0 */
+/* bcl 20,31 (the form that leaves the return-address predictor alone) puts
+ * the PC in LR, which is saved around it: the final op returns through LR. */
+#define CJ_SELF_ASM(sym, out) do { unsigned long cj__t;                          \
+    __asm__("mflr %1\n\tbcl 20, 31, 1f\n1:\tmflr %0\n\tmtlr %1\n\t"             \
+            "addi %0, %0, " sym "-1b"                                          \
+            : "=&b"(out), "=&r"(cj__t)); } while (0)
+/* The NIP slot (PT_NIP = 32) of the saved registers. */
+#if JIT_ARCH_BITS == 64
+#  define CJ_UC_PC(uc) ((uintptr_t)(uc)->uc_mcontext.gp_regs[32])
+#else
+#  define CJ_UC_PC(uc) ((uintptr_t)(uc)->uc_mcontext.uc_regs->gregs[32])
+#endif
