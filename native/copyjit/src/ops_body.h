@@ -34,8 +34,27 @@
 #  define CJ_MUSTTAIL
 #endif
 
-#define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
-#define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
+#if defined(CJ_LOCAL_END_STUBS)
+/* An indirect tail call is not a sibcall there either: call a local stub
+ * with the target as one more argument (the arch's rewrite makes the branch
+ * to the stub an indirect jump through that argument's register). No
+ * musttail: the stub's signature differs; copyjit --check sees any call. */
+#  define CJ_JUMP_STUB CJ__CAT(cj, CJ__CAT(CJ_VARIANT, _jump_stub))
+cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ_FNATTR __attribute__((visibility("hidden")));
+#  define CJ_TAIL(fn) do { return CJ_JUMP_STUB(CJ_ARGS, (void *)(fn)); } while (0)
+#else
+#  define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
+#endif
+#if defined(CJ_LOCAL_END_STUBS)
+/* The arch's compilers tail-call only functions defined in this file
+ * (powerpc64: a call into another object may need its TOC restored). NEXT
+ * tail-calls a local opaque stub cj<V>t_<name> instead, and the arch's
+ * CJ_ASM_REWRITE turns that branch into one to the end symbol. */
+#  define CJ_STUB(name) CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(t_, name))
+#  define NEXT(name) do { CJ_MUSTTAIL return CJ_STUB(name)(CJ_ARGS); } while (0)
+#else
+#  define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
+#endif
 #define CJ_EXIT(st) do { CJ_SAVE_REGS(); vm->status = (st); return CJ_RA; } while (0)
 /* Error exits jump to a C function (through the vm, position-free) so the
  * rare path does not push the op's trailing jump away from its end. */
@@ -52,6 +71,32 @@
 #define CJ_DECL_END(name, ns, fl) \
     extern cj_word CJ_END(name)(CJ_PARAMS) CJ_FNATTR __attribute__((visibility("hidden")));
 CJ_OPS(CJ_DECL_END)
+
+#if defined(CJ_LOCAL_END_STUBS)
+/* Opaque to the optimiser (no inlining, no IPA, an unknown result); never
+ * run: every branch to it is rewritten. Kept out of the op sections. */
+#  if defined(__clang__)
+#    define CJ__STUB_ATTR noinline
+#  else
+#    define CJ__STUB_ATTR noipa
+#  endif
+#  define CJ_DEF_STUB(name, ns, fl)                                                      \
+    __attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))  \
+    CJ_FNATTR cj_word CJ_STUB(name)(CJ_PARAMS)                                            \
+    {                                                                                     \
+        cj_word cj__r;                                                                    \
+        __asm__ volatile("" : "=r"(cj__r) : : "memory");                                  \
+        return cj__r;                                                                     \
+    }
+CJ_OPS(CJ_DEF_STUB)
+__attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))
+CJ_FNATTR cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to)
+{
+    cj_word cj__r;
+    __asm__ volatile("" : "=r"(cj__r) : : "memory");
+    return cj__r;
+}
+#endif
 
 #define CJ_OP(name)                                                                  \
     cj_word CJ_FN(name)(CJ_PARAMS) CJ_FNATTR;                                        \

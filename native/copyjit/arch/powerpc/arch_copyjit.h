@@ -2,10 +2,21 @@
  * facts (src/cj_arch.h lists what this file defines; docs/copyjit.md and
  * docs/arches/powerpc*.md explain the choices). */
 /* No small-data area: r13-relative addresses of .sdata are not position-free. */
-#if JIT_ARCH_BITS == 32
-#  define CJ_OPS_ARCH_FLAGS "-msdata=none -G0"
+#if JIT_ARCH_BITS == 32 && !defined(__clang__)
+#  define CJ_OPS_ARCH_FLAGS "-msdata=none -G0" /* clang has no small data here */
+#elif !defined(__clang__)
+/* No traceback table after each function (it would follow the tail jump). */
+#  define CJ_OPS_ARCH_FLAGS "-mtraceback=no"
 #else
 #  define CJ_OPS_ARCH_FLAGS ""
+#endif
+
+#if JIT_ARCH_BITS == 64
+/* ELFv1/ELFv2: GCC and clang tail-call only functions defined in the same
+ * file (another object may have another TOC): NEXT goes to local stubs and
+ * the assembly rewrite retargets those branches to the end symbols. */
+#  define CJ_LOCAL_END_STUBS 1
+#  define CJ_ASM_REWRITE "ppc-stub-to-end"
 #endif
 
 #if JIT_ARCH_BITS == 64
