@@ -80,22 +80,25 @@ CJ_OPS(CJ_DECL_END)
 #  else
 #    define CJ__STUB_ATTR noipa
 #  endif
-#  define CJ_DEF_STUB(name, ns, fl)                                                      \
-    __attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))  \
-    CJ_FNATTR cj_word CJ_STUB(name)(CJ_PARAMS)                                            \
+/* Every argument is used (an asm input each): otherwise clang treats an
+ * unused one as dead and leaves its register unset at the branch. */
+#  define CJ__USE1(v) __asm__ volatile("" : : "r"(v))
+#  define CJ__USE7(v1, v2, v3, v4, v5, v6, v7, ...) \
+    CJ__USE1(v1); CJ__USE1(v2); CJ__USE1(v3); CJ__USE1(v4); CJ__USE1(v5); CJ__USE1(v6); CJ__USE1(v7)
+#  define CJ__USE_ALL(...) CJ__USE7(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+#  define CJ__STUB_BODY(...)                                                             \
     {                                                                                     \
         cj_word cj__r;                                                                    \
+        CJ__USE_ALL(__VA_ARGS__);                                                         \
         __asm__ volatile("" : "=r"(cj__r) : : "memory");                                  \
         return cj__r;                                                                     \
     }
+#  define CJ_DEF_STUB(name, ns, fl)                                                      \
+    __attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))  \
+    CJ_FNATTR cj_word CJ_STUB(name)(CJ_PARAMS) CJ__STUB_BODY(CJ_ARGS)
 CJ_OPS(CJ_DEF_STUB)
 __attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))
-CJ_FNATTR cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to)
-{
-    cj_word cj__r;
-    __asm__ volatile("" : "=r"(cj__r) : : "memory");
-    return cj__r;
-}
+CJ_FNATTR cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ__STUB_BODY(CJ_ARGS, cj__to)
 #endif
 
 #define CJ_OP(name)                                                                  \
