@@ -31,9 +31,18 @@
 #define CJ_NOP_WORD 0x60000000u /* ori r0, r0, 0 */
 /* bcl 20,31 (the form that leaves the return-address predictor alone) puts
  * the PC in LR, which is saved around it: the final op returns through LR. */
+#if defined(JIT_ARCH_POWERPC64)
+/* ELFv1: the op's symbol is its descriptor in .opd; GCC labels the code
+ * .L.<symbol>. */
+#  define CJ__CODE_SYM(sym) ".L." sym
+/* A function or op symbol names a descriptor {entry, TOC, env}: read the entry. */
+#  define CJ_CODE_ADDR(f) (*(const uint8_t *const *)(const void *)(f))
+#else
+#  define CJ__CODE_SYM(sym) sym
+#endif
 #define CJ_SELF_ASM(sym, out) do { unsigned long cj__t;                          \
     __asm__("mflr %1\n\tbcl 20, 31, 1f\n1:\tmflr %0\n\tmtlr %1\n\t"             \
-            "addi %0, %0, " sym "-1b"                                          \
+            "addi %0, %0, " CJ__CODE_SYM(sym) "-1b"                            \
             : "=&b"(out), "=&r"(cj__t)); } while (0)
 /* The NIP slot (PT_NIP = 32) of the saved registers. */
 #if JIT_ARCH_BITS == 64
