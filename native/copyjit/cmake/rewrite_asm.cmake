@@ -26,6 +26,11 @@ elseif(REWRITE STREQUAL "ppc-stub-to-end")
   # which is this executable's one TOC (copyjit is linked statically).
   string(REGEX REPLACE "\n([^\n]*[ \t])?addis[ \t]+2,[ \t]*12,[ \t]*\\.TOC\\.-[^\n]*@ha\n[ \t]*addi[ \t]+2,[ \t]*2,[ \t]*\\.TOC\\.-[^\n]*@l\n"
          "\n\\1\n" text "${text}")
+  # ELFv1 with clang: an op's code has no .L.<op> label (GCC's name, which
+  # the arch's self-address asm uses) but .Lfunc_beginN, named in the op's
+  # .opd descriptor: define the one as the other.
+  string(REGEX REPLACE "\n(cj[ABC]_[A-Za-z0-9_]+):([^\n]*)\n([ \t]*\\.p2align[ \t]+3\n)?[ \t]*\\.quad[ \t]+(\\.Lfunc_begin[0-9]+)\n"
+         "\n\\1:\\2\n\\3\t.quad\t\\4\n\t.set .L.\\1, \\4\n" text "${text}")
 elseif(NOT REWRITE STREQUAL "none")
   message(FATAL_ERROR "rewrite_asm.cmake: unknown rewrite '${REWRITE}' (CJ_ASM_REWRITE)")
 endif()
