@@ -24,9 +24,10 @@ SMC_INLINE uint32_t smc_call_elfv1(void *code)
     struct { void *entry; uintptr_t toc, env; } d = {code, 0, 0};
     __asm__("mr %0, 2" : "=r"(d.toc));
     void *dp = &d;
-    /* clang 14 loads a descriptor as invariant memory and scheduled those
-     * loads above the stores to d: launder the pointer through an asm that
-     * follows the stores (memory clobber), so the loads depend on it. */
+    /* GCC 12 and clang 14/19 do not see that an indirect call reads the
+     * descriptor: they drop the stores to d (docs/arches/powerpc64.md).
+     * Launder the pointer through an asm after them (memory clobber): the
+     * call's loads then depend on the stores. */
     __asm__ volatile("" : "+r"(dp) : : "memory");
     smc_fn f;
     memcpy(&f, &dp, sizeof f);
