@@ -19,6 +19,7 @@
  *    ucontext; optionally CJ_ARCH_DESC() (default: JIT_ARCH_NAME) and
  *    CJ_SIG_PC(sig, si, uc), the faulting instruction's address where the
  *    ucontext PC points past it (s390x, m68k; default: CJ_UC_PC(uc)).
+ *    CJ_CODE_ADDR(f) (default: f itself; ELFv1 reads the descriptor).
  *  - for CMake (read by preprocessing the file): CJ_OPS_ARCH_FLAGS, the
  *    string of extra compiler flags for the op templates, and optionally
  *    CJ_ASM_REWRITE, the name of a rewrite in cmake/rewrite_asm.cmake.
@@ -35,6 +36,12 @@
 #define CJ_DATA_DIST_S "262144" /* the same, for inline asm */
 
 #include "arch_copyjit.h"
+
+/* The code address of a C function or op symbol: the symbol itself, except
+ * where a function symbol names a descriptor (powerpc64 ELFv1). */
+#ifndef CJ_CODE_ADDR
+#define CJ_CODE_ADDR(f) ((const uint8_t *)(uintptr_t)(f))
+#endif
 
 #ifndef CJ_ARCH_DESC
 #define CJ_ARCH_DESC() JIT_ARCH_NAME

@@ -38,10 +38,27 @@
 /* An arch whose compiler emits no indirect tail call (GCC on sparc64) jumps
  * through the code address itself (arch/<dir>/arch_copyjit.h). */
 #  define CJ_TAIL(fn) CJ_ARCH_TAIL(fn)
+#elif defined(CJ_LOCAL_END_STUBS)
+/* An indirect tail call is not a sibcall there either: call a local stub
+ * with the target as one more argument (the arch's rewrite makes the branch
+ * to the stub an indirect jump through that argument's register). No
+ * musttail: the stub's signature differs; copyjit --check sees any call. */
+#  define CJ_JUMP_STUB CJ__CAT(cj, CJ__CAT(CJ_VARIANT, _jump_stub))
+cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ_FNATTR __attribute__((visibility("hidden")));
+#  define CJ_TAIL(fn) do { return CJ_JUMP_STUB(CJ_ARGS, (void *)(fn)); } while (0)
 #else
 #  define CJ_TAIL(fn) do { CJ_MUSTTAIL return ((cj_fn)(fn))(CJ_ARGS); } while (0)
 #endif
-#define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
+#if defined(CJ_LOCAL_END_STUBS)
+/* The arch's compilers tail-call only functions defined in this file
+ * (powerpc64: a call into another object may need its TOC restored). NEXT
+ * tail-calls a local opaque stub cj<V>t_<name> instead, and the arch's
+ * CJ_ASM_REWRITE turns that branch into one to the end symbol. */
+#  define CJ_STUB(name) CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(t_, name))
+#  define NEXT(name) do { CJ_MUSTTAIL return CJ_STUB(name)(CJ_ARGS); } while (0)
+#else
+#  define NEXT(name) do { CJ_MUSTTAIL return CJ_END(name)(CJ_ARGS); } while (0)
+#endif
 #define CJ_EXIT(st) do { CJ_SAVE_REGS(); vm->status = (st); return CJ_RA; } while (0)
 /* Error exits jump to a C function (through the vm, position-free) so the
  * rare path does not push the op's trailing jump away from its end. */
@@ -58,6 +75,35 @@
 #define CJ_DECL_END(name, ns, fl) \
     extern cj_word CJ_END(name)(CJ_PARAMS) CJ_FNATTR __attribute__((visibility("hidden")));
 CJ_OPS(CJ_DECL_END)
+
+#if defined(CJ_LOCAL_END_STUBS)
+/* Opaque to the optimiser (no inlining, no IPA, an unknown result); never
+ * run: every branch to it is rewritten. Kept out of the op sections. */
+#  if defined(__clang__)
+#    define CJ__STUB_ATTR noinline
+#  else
+#    define CJ__STUB_ATTR noipa
+#  endif
+/* Every argument is used (an asm input each): otherwise clang treats an
+ * unused one as dead and leaves its register unset at the branch. */
+#  define CJ__USE1(v) __asm__ volatile("" : : "r"(v))
+#  define CJ__USE7(v1, v2, v3, v4, v5, v6, v7, ...) \
+    CJ__USE1(v1); CJ__USE1(v2); CJ__USE1(v3); CJ__USE1(v4); CJ__USE1(v5); CJ__USE1(v6); CJ__USE1(v7)
+#  define CJ__USE_ALL(...) CJ__USE7(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+#  define CJ__STUB_BODY(...)                                                             \
+    {                                                                                     \
+        cj_word cj__r;                                                                    \
+        CJ__USE_ALL(__VA_ARGS__);                                                         \
+        __asm__ volatile("" : "=r"(cj__r) : : "memory");                                  \
+        return cj__r;                                                                     \
+    }
+#  define CJ_DEF_STUB(name, ns, fl)                                                      \
+    __attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))  \
+    CJ_FNATTR cj_word CJ_STUB(name)(CJ_PARAMS) CJ__STUB_BODY(CJ_ARGS)
+CJ_OPS(CJ_DEF_STUB)
+__attribute__((CJ__STUB_ATTR, used, visibility("hidden"), section(".text.cj_stubs")))
+CJ_FNATTR cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ__STUB_BODY(CJ_ARGS, cj__to)
+#endif
 
 #define CJ_OP(name)                                                                  \
     cj_word CJ_FN(name)(CJ_PARAMS) CJ_FNATTR;                                        \

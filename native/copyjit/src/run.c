@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cj_internal.h"
+#include "jit/arch.h"
 
 const char *cj_status_name(enum cj_status st)
 {
@@ -177,11 +178,11 @@ enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r)
     vm.out_cap = r->out ? r->out_cap : 0;
     vm.trace = r->trace;
     vm.trace_cap = r->trace ? r->trace_cap : 0;
-    vm.fail[CJ_STATUS_HALT] = (void *)cj_exit_halt;
-    vm.fail[CJ_STATUS_STACK_OVERFLOW] = (void *)cj_exit_overflow;
-    vm.fail[CJ_STATUS_STACK_UNDERFLOW] = (void *)cj_exit_underflow;
-    vm.fail[CJ_STATUS_CALL_OVERFLOW] = (void *)cj_exit_calls;
-    vm.fail[CJ_STATUS_STEP_LIMIT] = (void *)cj_exit_steps;
+    vm.fail[CJ_STATUS_HALT] = (void *)CJ_CODE_ADDR(cj_exit_halt);
+    vm.fail[CJ_STATUS_STACK_OVERFLOW] = (void *)CJ_CODE_ADDR(cj_exit_overflow);
+    vm.fail[CJ_STATUS_STACK_UNDERFLOW] = (void *)CJ_CODE_ADDR(cj_exit_underflow);
+    vm.fail[CJ_STATUS_CALL_OVERFLOW] = (void *)CJ_CODE_ADDR(cj_exit_calls);
+    vm.fail[CJ_STATUS_STEP_LIMIT] = (void *)CJ_CODE_ADDR(cj_exit_steps);
 
     memset(&r->fault, 0, sizeof r->fault);
     r->fault.op = -1;
@@ -191,7 +192,8 @@ enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r)
     if (!jumped) {
         cj_active_run = &act;
         if (r->timeout_s) alarm(r->timeout_s);
-        cj_fn entry = (cj_fn)(uintptr_t)p->code.rx;
+        struct jit_fdesc desc; /* powerpc64 ELFv1: the pointer names a descriptor */
+        cj_fn entry = (cj_fn)(uintptr_t)jit_code_callable(p->code.rx, &desc);
         entry(CJ_ENTRY_ARGS(vmp));
         if (r->timeout_s) alarm(0);
         cj_active_run = NULL;

@@ -50,7 +50,8 @@ static void cj_check_one(int i, const uint8_t *ea, size_t esz, const uint8_t *eb
 {
     const struct cj_raw *r = &cj_raw[i];
     struct cj_op_info *inf = &cj_info[i];
-    const uint8_t *a = cj_addr(r->a), *b = cj_addr(r->b), *c = cj_addr(r->c);
+    const uint8_t *a = cj_addr(CJ_CODE_ADDR(r->a)), *b = cj_addr(CJ_CODE_ADDR(r->b)),
+                  *c = cj_addr(CJ_CODE_ADDR(r->c));
     size_t na = (size_t)(cj_addr(r->ae) - a);
     size_t nb = (size_t)(cj_addr(r->be) - b);
     size_t nc = (size_t)(cj_addr(r->ce) - c);
@@ -122,7 +123,7 @@ enum jit_err cj_init(void)
 {
     if (cj_inited) return cj_init_result;
     const struct cj_raw *e = &cj_raw[CJ_OP_empty];
-    const uint8_t *ea = cj_addr(e->a), *eb = cj_addr(e->b);
+    const uint8_t *ea = cj_addr(CJ_CODE_ADDR(e->a)), *eb = cj_addr(CJ_CODE_ADDR(e->b));
     size_t esz = (size_t)(cj_addr(e->ae) - ea);
     enum jit_err res = JIT_OK;
     for (int i = 0; i < CJ_NUM_OPS; i++) {

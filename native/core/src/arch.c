@@ -51,6 +51,15 @@ enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
 }
 #endif
 
+#if !defined(ARCH_CALLABLE)
+/* Function pointers are code addresses (every ABI but ELFv1). */
+void *jit_code_callable(void *rx, struct jit_fdesc *d)
+{
+    (void)d;
+    return rx;
+}
+#endif
+
 /* Shared helpers built on the arch file's facts. */
 const struct jit_arch_info *jit_arch(void)
 {

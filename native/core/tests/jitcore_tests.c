@@ -24,8 +24,10 @@ typedef int (*int_fn)(int);
 
 static int call(void *rx, int arg)
 {
+    struct jit_fdesc d; /* powerpc64 ELFv1: the descriptor the pointer names */
+    void *p = jit_code_callable(rx, &d);
     int_fn f;
-    memcpy(&f, &rx, sizeof f); /* data -> function pointer without a cast warning */
+    memcpy(&f, &p, sizeof f); /* data -> function pointer without a cast warning */
     return f(arg);
 }
 

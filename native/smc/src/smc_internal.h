@@ -17,7 +17,6 @@
  * (an LCG seeded per call), so the code really changes and the returned
  * value proves the new code ran. */
 typedef uint32_t (*smc_fn)(void);
-#define SMC_CALL(p) (((smc_fn)(uintptr_t)(p))())
 #define SMC_INLINE static inline __attribute__((always_inline))
 
 #include "jit/config_cpu.h"
@@ -29,6 +28,12 @@ typedef uint32_t (*smc_fn)(void);
  * then reports its cases as skipped). x86 also defines SMC_X86 (TSC timer,
  * no flush, the x86-only strategies). */
 #include "arch_smc.h"
+
+/* Call the generated code at p. An arch file whose function pointers are not
+ * code addresses (powerpc64 ELFv1 descriptors) defines its own. */
+#ifndef SMC_CALL
+#define SMC_CALL(p) (((smc_fn)(uintptr_t)(p))())
+#endif
 
 #if defined(SMC_NO_CODEGEN)
 #define SMC_HEAD 0

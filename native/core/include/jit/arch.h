@@ -34,6 +34,16 @@ enum jit_feature {
 };
 int jit_has_feature(enum jit_feature feature);
 
+/* A C-callable pointer for code at `rx`. On most ABIs that is rx itself; on
+ * powerpc64 ELFv1 a function pointer is the address of a descriptor
+ * {entry, TOC, environment}, which is filled in *d (caller-owned storage
+ * that must outlive the calls through the result). Cast the result to the
+ * function type (through memcpy or uintptr_t). */
+struct jit_fdesc {
+    uintptr_t entry, toc, env;
+};
+void *jit_code_callable(void *rx, struct jit_fdesc *d);
+
 /* Fill [buf, buf+size) with the trap instruction (size: any; partial words get a prefix). */
 void jit_arch_trap_fill(void *buf, size_t size);
 
