@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assignShards } from '../src/matrix/shards.js';
 import { groupRootCauses, normaliseError } from '../src/results/groups.js';
-import { appendRun, emptyHistory, insights } from '../src/history/history.js';
+import { appendRun, emptyHistory, insights, inputChanges } from '../src/history/history.js';
 import type { CellResult } from '../src/results/types.js';
 import { makeTarget, makeWorkspace, REPO, runCli, type Workspace, fixtureMatrix, TAP_STAGE } from './helpers/workspace.js';
 
@@ -18,7 +18,7 @@ const stage = TAP_STAGE;
 interface Status {
   complete: boolean;
   cells: { id: string; status: string; stage?: string; excluded?: string; firstError?: string; cached?: boolean }[];
-  history?: { runs: number; cells: Record<string, { streak: number; change?: string; flips: number; previous?: string }> };
+  history?: { runs: number; cells: Record<string, { streak: number; change?: string; flips: number; previous?: string; changedSince?: string[] }> };
   groups?: { stage: string; cells: string[]; description: string }[];
 }
 const status = (dir: string): Status => JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as Status;
@@ -111,6 +111,9 @@ describe('history across runs', () => {
     expect(s.history!.runs).toBe(2);
     expect(s.history!.cells['good-x86_64-gcc']).toMatchObject({ streak: 1, change: 'new-failure', previous: 'pass', flips: 1 });
     expect(readFileSync(join(out, 'status.md'), 'utf8')).toMatch(/new failure/i);
+    // What changed since the last good run: the sources, nothing else.
+    expect(s.history!.cells['good-x86_64-gcc']!.changedSince).toEqual(["the target's source files changed"]);
+    expect(readFileSync(join(out, 'status.md'), 'utf8')).toContain("**Changed since the last good run:** the target's source files changed");
 
     writeFileSync(prog, original);
     appendFileSync(prog, '/* fixed */\n');
@@ -121,6 +124,12 @@ describe('history across runs', () => {
     const file = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as { runs: unknown[] };
     expect(file.runs).toHaveLength(3);
   }, 240_000);
+
+  it('says what changed in a cell\'s inputs, versions as before and after', () => {
+    const base = { compiler: 'gcc 12.2.0', qemu: 'qemu 7.2.22', entry: 'a', sources: 'b', engine: 'c' };
+    expect(inputChanges(base, { ...base, compiler: 'gcc 12.3.0', entry: 'x' })).toEqual(['compiler: gcc 12.2.0 -> gcc 12.3.0', "the cell's matrix.yaml entries or command lines changed"]);
+    expect(inputChanges(base, base)).toEqual(['nothing in its inputs: the same inputs passed before (flaky, or the machine)']);
+  });
 
   it('keeps the history bounded', () => {
     let h = emptyHistory();

@@ -137,6 +137,7 @@ function renderDetail(results: RunResults, cell: CellResult, anchor: string, sho
   if (cell.attempts > 1 || cell.status === 'flaky') dl.push(['attempts', String(cell.attempts)]);
   const hist = cellHistory(results, cell);
   if (hist) dl.push(['history', h(historyPhrases(hist, formatDate).join('; '))]);
+  if (hist?.changedSince) dl.push(['changed since the last good run', h(hist.changedSince.join('; '))]);
   for (const [k, v] of versionPairs(cell)) dl.push([k, h(v)]);
   dl.push(['runner', h(cell.runner)], ['duration', h(formatDuration(cell.durationMs))]);
   const log = cellLog(cell);

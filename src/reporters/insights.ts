@@ -32,6 +32,7 @@ export function cellHistory(results: RunResults, cell: CellResult): CellHistoryV
   const out: CellHistoryView = { streak: v.streak, since: v.since, flips: v.flips, window: v.window };
   if (str(v.previous)) out.previous = v.previous as CellStatus;
   if (v.change === 'new-failure' || v.change === 'fixed') out.change = v.change;
+  if (Array.isArray(v.changedSince) && v.changedSince.every(str)) out.changedSince = v.changedSince as string[];
   return out;
 }
 

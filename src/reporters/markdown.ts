@@ -101,6 +101,7 @@ function renderDetails(lines: string[], results: RunResults, cell: CellResult, s
   if (cell.attempts > 1 || cell.status === 'flaky') item('Attempts', String(cell.attempts));
   const hist = cellHistory(results, cell);
   if (hist) item('History', mdText(historyPhrases(hist, formatDate).join('; ')));
+  if (hist?.changedSince) item('Changed since the last good run', mdText(hist.changedSince.join('; ')));
   const versions = versionPairs(cell);
   if (versions.length) item('Versions', versions.map(([k, v]) => `${k} ${mdCode(v)}`).join(', '));
   item('Runner', cell.runner);
