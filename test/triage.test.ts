@@ -1,10 +1,12 @@
 // Triage from the command line, end to end on purpose-built fixtures:
 // `matrix repro` (script and --exec), `matrix run --failed`, the emulator
 // second opinion, and the progress lines without a terminal.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ARCHES_YAML, makeWorkspace, readStatus, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
+import { ARCHES_YAML, makeWorkspace, readStatus, REPO, runCli, TOOLCHAINS_YAML, type Workspace } from './helpers/workspace.js';
+import { stripAnsi } from '../src/formats/first-error.js';
 
 describe('triage commands', () => {
   let ws: Workspace;
@@ -54,6 +56,18 @@ expectations:
     expect(r.stdout).toMatch(/^\[1\/6\] \S+-x86_64-(gcc|llvm) => /m);
     expect(r.stdout).toMatch(/^\[6\/6\] \S+-x86_64-(gcc|llvm) => /m);
   }, 60_000);
+
+  it('shows an overall line with counts and an ETA on a real terminal (a pseudo-terminal from script)', () => {
+    const cmd = [process.execPath, join(REPO, 'bin/matrix.js'), 'run', '--config', ws.matrixFile, '--out', join(ws.dir, 'tty'), '--arch', 'x86_64', '--toolchain', 'gcc'].map((a) => `'${a}'`).join(' ');
+    const env: Record<string, string | undefined> = { ...process.env, ...{ MATRIX_CACHE_DIR: join(ws.dir, 'cache') }, TERM: 'xterm', COLUMNS: '160' };
+    delete env.CI;
+    // A first run writes the history the ETA comes from; the second shows it.
+    spawnSync('script', ['-q', '-e', '-c', `stty cols 160 rows 50; ${cmd}`, '/dev/null'], { env, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('script', ['-q', '-e', '-c', `stty cols 160 rows 50; ${cmd} --no-cache`, '/dev/null'], { env, encoding: 'utf8', timeout: 120_000 });
+    const screen = stripAnsi(r.stdout);
+    expect(screen).toMatch(/\[0\/3 cells\] \d running · 0 unexpected · ETA \d+s/);
+    expect(screen).toMatch(/\[3\/3 cells\] 0 running · 2 unexpected/);
+  }, 240_000);
 
   it('gives a second opinion: a failure only under the default CPU is "suspect emulator"', () => {
     const c = readStatus(ws).cells.find((x) => x.id === 'good-picky-gcc')! as unknown as { status: string; reason: string; stages: { name: string; secondOpinion?: { runner: string; status: string; verdict: string } }[] };

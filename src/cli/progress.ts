@@ -66,7 +66,7 @@ export function plainProgress(write: (line: string) => void, verbose: boolean, h
   };
 }
 
-interface LiveCell {
+export interface LiveCell {
   task?: ListrTaskWrapper<unknown, never, never>;
   stage: string;
   started?: number;
@@ -74,8 +74,44 @@ interface LiveCell {
   result?: CellResult;
 }
 
-export function listrProgress(verbose: boolean): Progress {
+/** `1m10s`, `45s`. */
+function eta(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/**
+ * The overall line: `[7/16 cells] 2 running · 0 unexpected · ETA 1m10s`. The
+ * ETA comes from each cell's duration in the history (no ETA without one).
+ */
+export function overallLine(cells: ReadonlyMap<string, LiveCell>, expected: ReadonlyMap<string, number>, jobs: number, now = performance.now()): string {
+  let done = 0;
+  let running = 0;
+  let unexpected = 0;
+  let remaining = 0;
+  let known = true;
+  for (const [id, c] of cells) {
+    if (c.result) {
+      done++;
+      if (isUnexpected(c.result)) unexpected++;
+      continue;
+    }
+    const want = expected.get(id);
+    if (want === undefined) known = false;
+    if (c.started !== undefined) {
+      running++;
+      remaining += Math.max(0, (want ?? 0) - (now - c.started));
+    } else remaining += want ?? 0;
+  }
+  const parts = [`[${done}/${cells.size} cells]`, `${running} running`, `${unexpected} unexpected`];
+  if (known && expected.size > 0 && done < cells.size) parts.push(`ETA ${eta(remaining / Math.max(1, jobs))}`);
+  return `${parts[0]} ${parts.slice(1).join(' · ')}`;
+}
+
+export function listrProgress(verbose: boolean, expected: ReadonlyMap<string, number> = new Map(), jobs = 1): Progress {
   const live = new Map<string, LiveCell>();
+  let overall: ListrTaskWrapper<unknown, never, never> | undefined;
+  let finishOverall: (() => void) | undefined;
   let list: Listr | undefined;
   let running: Promise<unknown> | undefined;
   let ticker: NodeJS.Timeout | undefined;
@@ -87,7 +123,15 @@ export function listrProgress(verbose: boolean): Progress {
     start(cells) {
       for (const cell of cells) live.set(cell.id, { stage: 'queued' });
       list = new Listr(
-        cells.map((cell) => ({
+        [{
+          title: overallLine(live, expected, jobs),
+          task: (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
+            new Promise<void>((resolve) => {
+              overall = task;
+              finishOverall = () => resolve();
+              if (cells.length === 0) resolve();
+            }),
+        }, ...cells.map((cell) => ({
           title: `${cell.id}: queued`,
           task: (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
             new Promise<void>((resolve, reject) => {
@@ -104,12 +148,13 @@ export function listrProgress(verbose: boolean): Progress {
               if (entry.result) settle(entry.result);
               else entry.done = settle;
             }),
-        })),
+        }))],
         { concurrent: true, exitOnError: false, registerSignalListeners: false },
       );
       running = list.run().catch(() => undefined);
       ticker = setInterval(() => {
         for (const [id, cell] of live) if (cell.task && cell.started !== undefined && !cell.result) cell.task.title = title(id, cell);
+        if (overall) overall.title = overallLine(live, expected, jobs);
       }, 1000);
       ticker.unref();
     },
@@ -137,6 +182,8 @@ export function listrProgress(verbose: boolean): Progress {
       if (!entry) return;
       entry.result = result;
       entry.done?.(result);
+      if (overall) overall.title = overallLine(live, expected, jobs);
+      if ([...live.values()].every((c) => c.result)) finishOverall?.();
     },
     output: verbose ? (cell, _stage, chunk) => {
       const entry = live.get(cell.id);

@@ -64,7 +64,8 @@ export async function runCommandLine(values: Record<string, string | boolean | u
   ensureWritableDir(cacheDir, process.env.MATRIX_CACHE_DIR ? 'MATRIX_CACHE_DIR' : 'cache directory');
 
   const tty = process.stdout.isTTY === true && process.env.CI !== 'true';
-  const progress = tty ? listrProgress(options.verbose) : plainProgress((line) => process.stdout.write(`${line}\n`), options.verbose);
+  const expected = lastDurations(await readHistory(join(outDir, HISTORY_FILE)).catch(() => ({ version: 1, runs: [] })));
+  const progress = tty ? listrProgress(options.verbose, expected, jobs) : plainProgress((line) => process.stdout.write(`${line}\n`), options.verbose);
   const registry = new ProcessGroupRegistry();
   const releaseForced = stop.onForcedExit(() => registry.killAllNow());
   const locks: Lock[] = [];
