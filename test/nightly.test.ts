@@ -114,6 +114,7 @@ describe('history across runs', () => {
     // What changed since the last good run: the sources, nothing else.
     expect(s.history!.cells['good-x86_64-gcc']!.changedSince).toEqual(["the target's source files changed"]);
     expect(readFileSync(join(out, 'status.md'), 'utf8')).toContain("**Changed since the last good run:** the target's source files changed");
+    expect(readFileSync(join(out, 'status.md'), 'utf8')).toContain('**Files changed since the last good run:** `targets/good/prog.c`');
 
     writeFileSync(prog, original);
     appendFileSync(prog, '/* fixed */\n');

@@ -35,6 +35,7 @@ export function listInputFiles(root: string, patterns: readonly string[]): strin
 /** Content hash of files, with their paths relative to root. Memoised per run. */
 export class SourceHasher {
   private readonly memo = new Map<string, string>();
+  private readonly files = new Map<string, Record<string, string>>();
 
   constructor(private readonly root: string) {}
 
@@ -43,14 +44,31 @@ export class SourceHasher {
     const hit = this.memo.get(key);
     if (hit) return hit;
     const h = createHash('sha256');
-    for (const file of listInputFiles(this.root, patterns)) {
-      h.update(relative(this.root, file)).update('\0');
-      h.update(readFileSync(file)).update('\0');
-    }
+    for (const [path, digest] of Object.entries(this.fileHashes(patterns))) h.update(path).update('\0').update(digest).update('\0');
     const digest = h.digest('hex');
     this.memo.set(key, digest);
     return digest;
   }
+
+  /** Each input file's content hash, by path relative to root (to say which files changed). */
+  fileHashes(patterns: readonly string[]): Record<string, string> {
+    const key = patterns.join('\0');
+    let hit = this.files.get(key);
+    if (!hit) {
+      hit = {};
+      for (const file of listInputFiles(this.root, patterns)) hit[relative(this.root, file)] = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+      this.files.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+/** Files added, removed or changed between two fileHashes() maps, sorted. */
+export function changedFiles(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [path, digest] of Object.entries(after)) if (before[path] !== digest) out.push(before[path] === undefined ? `${path} (new)` : path);
+  for (const path of Object.keys(before)) if (!(path in after)) out.push(`${path} (removed)`);
+  return out.sort();
 }
 
 export function hashJson(value: unknown): string {

@@ -138,6 +138,7 @@ function renderDetail(results: RunResults, cell: CellResult, anchor: string, sho
   const hist = cellHistory(results, cell);
   if (hist) dl.push(['history', h(historyPhrases(hist, formatDate).join('; '))]);
   if (hist?.changedSince) dl.push(['changed since the last good run', h(hist.changedSince.join('; '))]);
+  if (cell.changedFiles?.length) dl.push(['files changed since the last good run', cell.changedFiles.map((f) => `<code>${h(f)}</code>`).join(', ')]);
   for (const [k, v] of versionPairs(cell)) dl.push([k, h(v)]);
   dl.push(['runner', h(cell.runner)], ['duration', h(formatDuration(cell.durationMs))]);
   const log = cellLog(cell);

@@ -102,6 +102,7 @@ function renderDetails(lines: string[], results: RunResults, cell: CellResult, s
   const hist = cellHistory(results, cell);
   if (hist) item('History', mdText(historyPhrases(hist, formatDate).join('; ')));
   if (hist?.changedSince) item('Changed since the last good run', mdText(hist.changedSince.join('; ')));
+  if (cell.changedFiles?.length) item('Files changed since the last good run', cell.changedFiles.map((f) => mdCode(f)).join(', '));
   const versions = versionPairs(cell);
   if (versions.length) item('Versions', versions.map(([k, v]) => `${k} ${mdCode(v)}`).join(', '));
   item('Runner', cell.runner);

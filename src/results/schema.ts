@@ -61,6 +61,7 @@ export const CellSchema = Type.Object({
   reproducer: str,
   rerun: opt(str),
   inputHash: opt(str),
+  changedFiles: opt(Type.Array(str)),
   inputs: opt(Type.Object({ compiler: opt(str), qemu: opt(str), entry: str, sources: str, engine: str })),
   cached: Type.Boolean(),
   attempts: num,

@@ -98,6 +98,8 @@ export interface CellResult {
   rerun?: string;
   /** Input hash keying the cache. */
   inputHash?: string;
+  /** Source files changed since this cell's last good run here (red cells only). */
+  changedFiles?: string[];
   /** What the input hash is made of, in short: history compares it to say what changed. */
   inputs?: CellInputs;
   cached: boolean;

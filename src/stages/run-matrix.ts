@@ -13,7 +13,8 @@ import { expandMatrix, selectCells } from '../matrix/cells.js';
 import type { MatrixConfig } from '../matrix/types.js';
 import type { CellInputs, CellResult, CellStatus, RunResults, StageResult } from '../results/types.js';
 import { SCHEMA_VERSION } from '../results/types.js';
-import { summarize } from '../results/status.js';
+import { STATUS, summarize } from '../results/status.js';
+import { changedSinceGood, rememberGoodInputs } from '../cache/last-good.js';
 import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
 import { ResultCache } from '../cache/store.js';
 import { probeToolchain } from '../toolchains/toolchain.js';
@@ -157,9 +158,23 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
           process.stderr.write(`matrix: warning: ${cell.id}: result not cached: ${describeFsError(error)}\n`);
         });
       }
-      const final = interrupted ? raw : applyExpectation(raw, cell.expectation);
+      const final = interrupted ? raw : await noteInputs(cell, applyExpectation(raw, cell.expectation));
       results.set(cell.id, final);
       events.cellEnd?.(cell, final);
+    }
+  };
+  // Which source files changed since a red cell was last green (kept per cell in the cache).
+  const noteInputs = async (cell: Cell, result: CellResult): Promise<CellResult> => {
+    const files = hasher.fileHashes(cell.target.inputs.length ? cell.target.inputs : [cell.target.source]);
+    const history = STATUS[result.status].history;
+    try {
+      if (history === 'good') await rememberGoodInputs(cacheDir, cell.id, files);
+      if (history !== 'bad') return result;
+      const changed = await changedSinceGood(cacheDir, cell.id, files);
+      return changed ? { ...result, changedFiles: changed } : result;
+    } catch (error) {
+      if (isFsError(error)) return result;
+      throw error;
     }
   };
   const workers = Math.max(1, Math.min(options.jobs, queue.length || 1));
