@@ -105,8 +105,10 @@ function renderStages(cell: CellResult): string {
     const tests = s.tests ?? [];
     const bad = tests.filter((t) => !t.ok && !t.skipped && !t.todo);
     // Out of the plan, when the program announced one: a crash leaves tests unrun.
-    const planned = Math.max(tests.length, s.testsPlanned ?? 0);
-    const testCell = planned ? `${tests.length - bad.length}/${planned} ok` : '';
+    const ran = s.testCounts?.total ?? tests.length;
+    const failed = s.testCounts?.failed ?? bad.length;
+    const planned = Math.max(ran, s.testsPlanned ?? 0);
+    const testCell = planned ? `${ran - failed}/${planned} ok` : '';
     const row =
       `<tr class="st-${s.status}"><td>${h(s.name)}</td><td>${h(s.kind)}</td><td>${STAGE_ICON[s.status]} ${h(s.status)}${h(attempts)}</td>` +
       `<td class="num">${h(formatDuration(s.durationMs))}</td><td>${h(exit)}</td><td>${h(testCell)}</td><td>${log}</td></tr>`;

@@ -103,7 +103,8 @@ function cellCases(cell: CellResult): Case[] {
     const outcome = stageOutcome(cell, stage);
     if (outcome.kind !== 'pass') statusShown = true;
     const attempts = stage.attempts && stage.attempts > 1 ? `passed on attempt ${stage.attempts} of ${stage.attempts}` : undefined;
-    const out = [attempts && stage.status === 'pass' ? `flaky: ${attempts}` : undefined, stage.command ? `$ ${stage.command}` : undefined, stage.log ? `log: ${stage.log}` : undefined]
+    const counts = stage.testCounts ? `tests: ${stage.testCounts.total} (${stage.testCounts.ok} ok, ${stage.testCounts.failed} failed, ${stage.testCounts.skipped} skipped, ${stage.testCounts.todo} todo)` : undefined;
+    const out = [attempts && stage.status === 'pass' ? `flaky: ${attempts}` : undefined, counts, stage.command ? `$ ${stage.command}` : undefined, stage.log ? `log: ${stage.log}` : undefined]
       .filter(Boolean)
       .join('\n');
     cases.push({ classname: cell.id, name: stage.name, ms: stage.durationMs, outcome, out: out || undefined });

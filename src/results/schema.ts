@@ -34,6 +34,7 @@ export const StageSchema = Type.Object({
   firstError: opt(str),
   excerpt: opt(str),
   tests: opt(Type.Array(TestCaseSchema)),
+  testCounts: opt(Type.Object({ total: num, ok: num, failed: num, skipped: num, todo: num })),
   testsPlanned: opt(num),
   attempts: opt(num),
   tries: opt(Type.Array(AttemptSchema)),

@@ -22,6 +22,14 @@ export interface TestCaseResult {
   message?: string;
 }
 
+export interface TestCounts {
+  total: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  todo: number;
+}
+
 export interface StageResult {
   name: string;
   kind: 'probe' | 'configure' | 'build' | 'test' | 'bench' | 'check';
@@ -39,7 +47,10 @@ export interface StageResult {
   firstError?: string;
   /** The last lines of the stage's log (non-passing stages), for reports that show an excerpt. */
   excerpt?: string;
+  /** The tests that did not pass (failures; TODO failures are not listed): per-test detail only where it helps. */
   tests?: TestCaseResult[];
+  /** How many tests the stage reported, by outcome (the passing ones are counted, not listed). */
+  testCounts?: TestCounts;
   /** Tests the TAP plan announced (more than ran when the program crashed). */
   testsPlanned?: number;
   /** Parsed JSON a benchmark printed (for reports that chart it). */

@@ -3,7 +3,7 @@
 // failures are `fail`; the machine's trouble (qemu, toolchain, disk) is
 // `error`; a stage that tested nothing is `skip`, never `pass`.
 import type { RunStageSpec } from '../matrix/types.js';
-import type { CellStatus, StageResult } from '../results/types.js';
+import type { CellStatus, StageResult, TestCaseResult } from '../results/types.js';
 import { signalFromExitCode, type CommandResult } from '../runtime/command.js';
 import type { Runner } from '../qemu/runner.js';
 import { clip, stripAnsi, diskFull, firstErrorLine, lastLine, qemuInfrastructureError, qemuTargetSignal, toolchainBroken } from '../formats/first-error.js';
@@ -60,7 +60,7 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
   let skipped: string | undefined;
   if (spec.format === 'tap') {
     const tap = parseTap(stripAnsi(r.stdout));
-    result.tests = tap.tests;
+    recordTests(result, tap.tests);
     if (tap.planned !== undefined) result.testsPlanned = tap.planned;
     if (tap.verdict === 'fail') why = tapFailureLine(tap) ?? exited;
     else if (r.exitCode !== 0 || signal) why = exited ?? tapFailureLine(tap);
@@ -91,6 +91,19 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     result.firstError = clip(skipped);
   }
   return { result };
+}
+
+/** Counts for every test, detail only for the failing ones (a 36-cell report of 500-test stages stays small). */
+export function recordTests(result: StageResult, tests: readonly TestCaseResult[]): void {
+  const failed = tests.filter((t) => !t.ok && !t.todo);
+  result.testCounts = {
+    total: tests.length,
+    ok: tests.filter((t) => t.ok && !t.skipped).length,
+    failed: failed.length,
+    skipped: tests.filter((t) => t.skipped).length,
+    todo: tests.filter((t) => t.todo).length,
+  };
+  if (failed.length) result.tests = failed;
 }
 
 /** A stage the run's stop cut short: flagged, so nothing mistakes it for a result. */
