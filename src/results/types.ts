@@ -45,6 +45,8 @@ export interface StageResult {
   /** Parsed JSON a benchmark printed (for reports that chart it). */
   data?: unknown;
   attempts?: number;
+  /** The time limit that applied to this run stage: seconds, and the base limit and runner factor when scaled. */
+  timeLimit?: { seconds: number; base?: number; factor?: number };
   /** A failed stage run once more under another runner (see stages/second-opinion.ts). */
   secondOpinion?: { runner: string; status: StageStatus; firstError?: string; log?: string; verdict: 'code' | 'suspect-emulator' | 'inconclusive' };
   /** The run was stopped (a signal) while this stage ran: its outcome is no verdict. */
