@@ -853,6 +853,8 @@ class Reader {
         if (knownFlaky && this.flag(knownFlaky)) stage.knownFlaky = true;
         const tty = relabel('tty');
         if (tty && this.flag(tty)) stage.tty = true;
+        const driver = relabel('driver');
+        if (driver && this.flag(driver)) stage.driver = true;
         if (stage.format === 'expect') {
           if (!expectStdout && !expectRegex) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout" or "expect_stdout_regex"; add the exact output it must print, or a regex it must match`);

@@ -114,6 +114,7 @@ export const StageSchema = Type.Object(
     extras: Type.Optional(oneOf(EXTRAS_SECTIONS, 'report section its JSON output feeds: smc, relink')),
     known_flaky: Type.Optional(Type.Boolean({ description: 'true: a failure that passes on retry is expected (still reported)' })),
     tty: Type.Optional(Type.Boolean({ description: 'true: run under a pseudo-terminal, so a crashing program\'s line-buffered output survives' })),
+    driver: Type.Optional(Type.Boolean({ description: 'true: the program is a host test driver (make check, a script) that runs the tests through {runner} itself: looked up on PATH, not run under qemu (implied by formats ctest, automake, meson)' })),
   },
   { additionalProperties: false },
 );

@@ -102,6 +102,8 @@ export interface RunStageSpec {
   knownFlaky?: boolean;
   /** Run under a pseudo-terminal (line-buffered output survives a crash). */
   tty?: boolean;
+  /** The program is a host test driver that runs the tests through the runner itself (not wrapped, looked up on PATH). */
+  driver?: boolean;
   location: SourceLocation;
 }
 

@@ -58,7 +58,7 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
 
 /** A stage whose program is a host test driver that runs the tests through the runner (ctest, make check, meson test). */
 export function isDriver(spec: RunStageSpec): boolean {
-  return (DRIVER_FORMATS as readonly string[]).includes(spec.format);
+  return spec.driver === true || (DRIVER_FORMATS as readonly string[]).includes(spec.format);
 }
 
 /** The JUnit file a stage writes, relative to the build directory (ctest's default: ctest-junit.xml). */
