@@ -72,7 +72,7 @@ describe('good matrices', () => {
     const file = path.join(fixtures, 'good', 'minimal.yaml');
     const m = await loadMatrixFile(file);
     expect(m.version).toBe(1);
-    expect(m.defaults).toEqual({ timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024, secondOpinion: true });
+    expect(m.defaults).toEqual({ timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024, secondOpinion: true, timeoutFactor: { native: 1, qemu: 1 } });
     expect(m.defaults).toEqual(DEFAULTS);
     expect(m.architectures[0]).toEqual({
       name: 'x86_64',
@@ -114,7 +114,7 @@ describe('good matrices', () => {
   it('full.yaml: every key, aliases, numbers as strings, stage defaults, expectation expansion', async () => {
     const file = path.join(fixtures, 'good', 'full.yaml');
     const m = await loadMatrixFile(file);
-    expect(m.defaults).toEqual({ timeout: 90.5, retries: 2, logLimit: 65536, secondOpinion: true });
+    expect(m.defaults).toEqual({ timeout: 90.5, retries: 2, logLimit: 65536, secondOpinion: true, timeoutFactor: { native: 1, qemu: 1 } });
 
     const i686 = m.architectures.find((a) => a.name === 'i686')!;
     expect(i686.cflags).toEqual(['-m32', '-msse2']);

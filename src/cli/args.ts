@@ -34,7 +34,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'bad', type: 'string', argument: 'REV', description: 'a commit where it fails (default HEAD)', commands: ['bisect'] },
   { name: 'stage', type: 'string', argument: 'S', description: 'the failing stage to bisect (default: the one it fails at on --bad)', commands: ['bisect'] },
   { name: 'exec', type: 'boolean', description: 'run the reproducer in a fresh scratch build directory and say whether the failure reproduced', commands: ['repro'] },
-  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect', 'repro'] },
+  { name: 'force', type: 'boolean', description: 'overwrite an existing matrix.yaml', commands: ['init'] },
+  { name: 'help', type: 'boolean', description: 'show help', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect', 'repro', 'init'] },
 ];
 
 export const COMMANDS: Record<string, string> = {
@@ -46,10 +47,11 @@ export const COMMANDS: Record<string, string> = {
   ci: 'write a CI workflow (matrix ci github): nightly shards, then a merge job',
   bisect: 'find the first bad commit of a cell (matrix bisect CELL --good REV [--bad REV])',
   repro: "print a cell's reproducer as a shell script (matrix repro CELL [--exec])",
+  init: 'write a first matrix.yaml for the project in DIR (default .): build system, architectures, test stage',
 };
 
 /** Commands that take positional arguments, and how many at least. */
-const POSITIONALS: Record<string, number> = { merge: 1, ci: 1, bisect: 1, repro: 1 };
+const POSITIONALS: Record<string, number> = { merge: 1, ci: 1, bisect: 1, repro: 1, init: 0 };
 
 export interface ParsedArgs {
   command: string;

@@ -33,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'repro':
         stop.install();
         return await (await import('./commands/repro.js')).reproCommandLine(values, positionals, stop);
+      case 'init':
+        return await (await import('./commands/init.js')).initCommandLine(values, positionals);
       case 'bisect':
         stop.install();
         return await (await import('./commands/bisect.js')).bisectCommandLine(values, positionals, stop);

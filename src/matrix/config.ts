@@ -68,7 +68,7 @@ export { ARGV_PLACEHOLDERS };
 
 export { MATRIX_VERSION, MAX_NAME_LENGTH, MAX_TIMEOUT_S };
 
-export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024, secondOpinion: true };
+export const DEFAULTS: Readonly<MatrixDefaults> = { timeout: 600, retries: 0, logLimit: 4 * 1024 * 1024, secondOpinion: true, timeoutFactor: { native: 1, qemu: 1 } };
 
 /** Stages every cell has before its run stages; expectations may name them, run stages may not. */
 export const BUILTIN_STAGES = ['probe', 'configure', 'build'] as const;
@@ -570,19 +570,34 @@ class Reader {
       toolchains.map((t) => t.name),
     );
     const targets = this.targets(top.get('targets')!);
+    const cmakeTarget = targets.find((t) => t.build === 'cmake');
+    const bare = toolchains.find((t) => !t.cmakeToolchain);
+    if (cmakeTarget && bare) {
+      this.fail(bare.location, `toolchain "${bare.name}" has no "cmake_toolchain", which target "${cmakeTarget.name}" (build: cmake) needs; add e.g. cmake_toolchain: toolchains/${bare.kind}.cmake`);
+    }
     const expectations = this.expectations(top.get('expectations'), architectures, toolchains, targets);
 
     return { file: this.file, root: path.dirname(this.file), version, defaults, architectures, toolchains, targets, expectations };
   }
 
   defaults(v: Val | undefined): MatrixDefaults {
-    if (!v) return { ...DEFAULTS };
+    if (!v) return { ...DEFAULTS, timeoutFactor: { ...DEFAULTS.timeoutFactor } };
     const f = this.fields(v, '"defaults"', DEFAULTS_KEYS);
+    const factorVal = f.get('timeout_factor');
+    const timeoutFactor = { ...DEFAULTS.timeoutFactor };
+    if (factorVal) {
+      const ff = this.fields({ ...factorVal, label: '"timeout_factor" in "defaults"' }, '"timeout_factor" in "defaults"', { native: { hint: 'native runs' }, qemu: { hint: 'runs under qemu' } });
+      for (const kind of ['native', 'qemu'] as const) {
+        const one = ff.get(kind);
+        if (one) timeoutFactor[kind] = this.num(one, { positive: true, max: 1000, unit: 'a multiplier of time limits' });
+      }
+    }
     const timeout = f.get('timeout');
     const retries = f.get('retries');
     const logLimit = f.get('log_limit');
     const second = f.get('second_opinion');
     return {
+      timeoutFactor,
       secondOpinion: second ? this.flag({ ...second, label: '"second_opinion" in "defaults"' }) : DEFAULTS.secondOpinion,
       timeout: timeout ? this.num(timeout, { positive: true, max: MAX_TIMEOUT_S, unit: 'seconds' }) : DEFAULTS.timeout,
       retries: retries ? this.num(retries, { integer: true, min: 0, unit: 'reruns of a failed stage' }) : DEFAULTS.retries,
@@ -611,7 +626,7 @@ class Reader {
           name: e.name,
           kind: this.oneOf(f.get('kind')!, TOOLCHAIN_KINDS),
           version: version ? this.str(version, { numbers: true }) : '',
-          cmakeToolchain: this.str(f.get('cmake_toolchain')!, { nonEmpty: true }),
+          cmakeToolchain: f.get('cmake_toolchain') ? this.str(f.get('cmake_toolchain')!, { nonEmpty: true }) : '',
           linker: linker ? this.str(linker) : '',
           packages: packages ? this.list(packages, (item) => this.packageName(item), 'a list of strings') : [],
           location: e.keyLoc,
@@ -678,6 +693,10 @@ class Reader {
         if (endian) arch.endian = this.oneOf({ ...endian, label: `"endian" of ${owner}` }, ENDIANS);
         const family = f.get('family');
         if (family) arch.family = this.str({ ...family, label: `"family" of ${owner}` }, { nonEmpty: true });
+        const factor = f.get('timeout_factor');
+        if (factor) arch.timeoutFactor = this.num({ ...factor, label: `"timeout_factor" of ${owner}` }, { positive: true, max: 1000, unit: 'a multiplier of time limits under qemu' });
+        const cpuFamily = f.get('meson_cpu_family');
+        if (cpuFamily) arch.mesonCpuFamily = this.str({ ...cpuFamily, label: `"meson_cpu_family" of ${owner}` }, { nonEmpty: true });
         return arch;
       },
     );
@@ -724,6 +743,16 @@ class Reader {
       if (makefile) target.makefile = this.str({ ...makefile, label: `"makefile" in ${owner}` }, { nonEmpty: true });
       const keepGoing = f.get('keep_going');
       if (keepGoing && this.flag({ ...keepGoing, label: `"keep_going" in ${owner}` })) target.keepGoing = true;
+      const makeVars = f.get('make_vars');
+      if (makeVars) {
+        if (target.build !== 'make') this.fail(makeVars.loc, `"make_vars" in ${owner} is only used with "build: make" (this target is built with ${target.build}; use configure_args)`);
+        target.makeVars = this.makeVars({ ...makeVars, label: `"make_vars" in ${owner}` });
+      }
+      const inTree = f.get('in_tree');
+      if (inTree && this.flag({ ...inTree, label: `"in_tree" in ${owner}` })) {
+        if (target.build !== 'make' && target.build !== 'autotools') this.fail(inTree.loc, `"in_tree" in ${owner} is only used with "build: make" or "build: autotools" (${target.build} builds out of tree)`);
+        target.inTree = true;
+      }
       const firstError = f.get('first_error');
       if (firstError) {
         const pattern = this.str({ ...firstError, label: `"first_error" in ${owner}` }, { nonEmpty: true });
@@ -742,6 +771,19 @@ class Reader {
       }
       return target;
     });
+  }
+
+  /** make variables: names to templates with the argv placeholders. */
+  makeVars(v: Val): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.named(v, 'a mapping of make variable -> value, e.g. { ARCH: "{arch}" }', 'make variable')) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(e.name)) this.fail(e.keyLoc, `${v.label}: "${e.name}" is not a make variable name`);
+      const item = { ...e.value, label: `${v.label}: ${e.name}` };
+      const s = this.str(item, { numbers: true });
+      this.placeholders(item, s, ARGV_PLACEHOLDERS);
+      out[e.name] = s;
+    }
+    return out;
   }
 
   configureArgs(v: Val | undefined): string[] {
@@ -793,6 +835,9 @@ class Reader {
         const kind = relabel('kind');
         const timeout = relabel('timeout');
         const expectStdout = relabel('expect_stdout');
+        const expectRegex = relabel('expect_stdout_regex');
+        const expectExit = relabel('expect_exit');
+        const junit = relabel('junit');
         const extras = relabel('extras');
         const stage: RunStageSpec = {
           name,
@@ -808,13 +853,36 @@ class Reader {
         if (knownFlaky && this.flag(knownFlaky)) stage.knownFlaky = true;
         const tty = relabel('tty');
         if (tty && this.flag(tty)) stage.tty = true;
+        const driver = relabel('driver');
+        if (driver && this.flag(driver)) stage.driver = true;
         if (stage.format === 'expect') {
-          if (!expectStdout) {
-            this.fail(stage.location, `${owner} has format expect but no "expect_stdout"; add the exact output it must print`);
+          if (!expectStdout && !expectRegex) {
+            this.fail(stage.location, `${owner} has format expect but no "expect_stdout" or "expect_stdout_regex"; add the exact output it must print, or a regex it must match`);
           }
-          stage.expectStdout = this.str(expectStdout, { numbers: true }).trim();
-        } else if (expectStdout) {
-          this.fail(expectStdout.loc, `"expect_stdout" in ${owner} is only used with "format: expect" (this stage's format is ${stage.format})`);
+          if (expectStdout && expectRegex) this.fail(expectRegex.loc, `${owner} has both "expect_stdout" and "expect_stdout_regex"; keep one`);
+          if (expectStdout) stage.expectStdout = this.str(expectStdout, { numbers: true }).trim();
+          if (expectRegex) {
+            const pattern = this.str(expectRegex, { nonEmpty: true });
+            try {
+              new RegExp(pattern, 'm');
+            } catch (error) {
+              this.fail(expectRegex.loc, `${expectRegex.label} is not a valid regular expression: ${(error as Error).message}`);
+            }
+            stage.expectStdoutRegex = pattern;
+          }
+        } else if (expectStdout ?? expectRegex) {
+          const val = (expectStdout ?? expectRegex)!;
+          this.fail(val.loc, `${val.label.replace(/ in .*/, '')} in ${owner} is only used with "format: expect" (this stage's format is ${stage.format})`);
+        }
+        if (expectExit) {
+          if (stage.format !== 'expect' && stage.format !== 'exit-code') this.fail(expectExit.loc, `"expect_exit" in ${owner} is only used with formats exit-code and expect (this stage's format is ${stage.format})`);
+          stage.expectExit = this.num(expectExit, { integer: true, min: 0, max: 255, unit: 'an exit code' });
+        }
+        if (junit) {
+          if (stage.format !== 'junit' && stage.format !== 'ctest') this.fail(junit.loc, `"junit" in ${owner} is only used with formats junit and ctest (this stage's format is ${stage.format})`);
+          stage.junit = this.str(junit, { nonEmpty: true });
+        } else if (stage.format === 'junit') {
+          this.fail(stage.location, `${owner} has format junit but no "junit"; name the JUnit XML file it writes, relative to the build directory (e.g. junit: test-results.xml)`);
         }
         return stage;
       },

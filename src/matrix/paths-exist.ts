@@ -62,6 +62,7 @@ function outside(location: SourceLocation, what: string, rel: string, abs: strin
 export function checkPathsExist(config: MatrixConfig): void {
   const boundary = matrixBoundary(config.root);
   for (const tc of config.toolchains) {
+    if (!tc.cmakeToolchain) continue;
     const abs = resolve(config.root, tc.cmakeToolchain);
     if (!existsSync(abs)) throw missing(tc.location, `cmake_toolchain of toolchain "${tc.name}":`, tc.cmakeToolchain, abs, config.root);
     if (!tc.allowOutside && !inside(abs, boundary) && !inside(abs, SHIPPED_TOOLCHAINS)) {
@@ -81,7 +82,8 @@ export function checkPathsExist(config: MatrixConfig): void {
     if (!existsSync(abs) || !statSync(abs).isDirectory()) {
       throw missing(target.location, `source directory of target "${target.name}":`, target.source, abs, config.root);
     }
-    const candidates = target.build === 'cmake' ? ['CMakeLists.txt'] : target.makefile ? [target.makefile] : ['GNUmakefile', 'makefile', 'Makefile'];
+    const candidates =
+      target.build === 'cmake' ? ['CMakeLists.txt'] : target.build === 'meson' ? ['meson.build'] : target.build === 'autotools' ? ['configure'] : target.makefile ? [target.makefile] : ['GNUmakefile', 'makefile', 'Makefile'];
     const project = candidates[candidates.length - 1]!;
     if (!candidates.some((c) => existsSync(resolve(abs, c)))) {
       throw new OrchestratorError('CONFIG_INVALID', `target "${target.name}" is built with ${target.build} but ${target.source}/${project} does not exist; fix "build" or "source"`, { location: target.location });

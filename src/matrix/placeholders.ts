@@ -2,7 +2,12 @@
 // string may use (validation checks them) and the one function that fills them.
 
 /** In run stages and configure arguments. */
-export const ARGV_PLACEHOLDERS: readonly string[] = ['build', 'source', 'prepared', 'root', 'triple', 'arch'];
+export const ARGV_PLACEHOLDERS: readonly string[] = [
+  'build', 'source', 'prepared', 'root', 'triple', 'arch',
+  // The cell's toolchain: its name, kind (gcc, llvm), version suffix, "1" for llvm ('' for gcc),
+  // the C compiler command, the extra flags (space-separated), and the runner prefix ('' natively).
+  'toolchain', 'kind', 'version', 'llvm', 'cc', 'cflags', 'ldflags', 'runner',
+];
 /** In a target's host-side prepare command (once per target: no cell, so no build tree or arch). */
 export const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];
 /** In a toolchain's Debian package names. */

@@ -7,8 +7,11 @@ import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox
 
 export const MATRIX_VERSION = 1;
 export const TOOLCHAIN_KINDS = ['gcc', 'llvm'] as const;
-export const BUILD_SYSTEMS = ['cmake', 'make'] as const;
-export const OUTPUT_FORMATS = ['tap', 'exit-code', 'expect'] as const;
+export const BUILD_SYSTEMS = ['cmake', 'make', 'autotools', 'meson'] as const;
+export const OUTPUT_FORMATS = ['tap', 'exit-code', 'expect', 'junit', 'ctest', 'automake', 'meson'] as const;
+/** Formats whose program is a host test driver (ctest, make check, meson test) that runs the tests through the cell's runner itself. */
+export const DRIVER_FORMATS = ['ctest', 'automake', 'meson'] as const;
+export const RUNNER_KINDS = ['native', 'qemu'] as const;
 export const RUN_WHERE = ['any', 'native', 'native-x86', 'host'] as const;
 export const EXTRAS_SECTIONS = ['smc', 'relink'] as const;
 export const STAGE_KINDS = ['test', 'bench', 'check'] as const;
@@ -28,6 +31,7 @@ const strings = (description: string) => Type.Array(Type.String(), { description
 const names = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { description });
 const named = <T extends TSchema>(value: T, description: string) =>
   Type.Record(Type.String({ pattern: NAME_PATTERN, maxLength: MAX_NAME_LENGTH }), value, { description });
+const factor = (description: string) => Type.Number({ exclusiveMinimum: 0, maximum: 1000, description });
 const seconds = (description: string) => Type.Number({ exclusiveMinimum: 0, maximum: MAX_TIMEOUT_S, description });
 
 export const DefaultsSchema = Type.Object(
@@ -36,8 +40,12 @@ export const DefaultsSchema = Type.Object(
     retries: Type.Optional(Type.Integer({ minimum: 0, description: 'reruns of a failed run stage' })),
     log_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'bytes kept per stage log' })),
     second_opinion: Type.Optional(Type.Boolean({ description: 'false: do not rerun a stage that failed under qemu under another CPU model (default true)' })),
+    timeout_factor: Type.Optional(Type.Object(
+      { native: Type.Optional(factor('multiplier of run-stage time limits for native runs (default 1)')), qemu: Type.Optional(factor('multiplier of run-stage time limits under qemu (default 1), e.g. 10')) },
+      { additionalProperties: false, description: 'run-stage time limits per runner: { qemu: 10 } gives a 60 s stage 600 s under qemu' },
+    )),
   },
-  { additionalProperties: false, description: 'timeout, retries, log_limit' },
+  { additionalProperties: false, description: 'timeout, retries, log_limit, timeout_factor' },
 );
 
 export const ArchToolchainSchema = Type.Object(
@@ -65,6 +73,8 @@ export const ArchSchema = Type.Object(
     bits: Type.Optional(Type.Union([Type.Literal(32), Type.Literal(64)], { description: 'pointer width: 32 or 64' })),
     endian: Type.Optional(oneOf(ENDIANS, 'byte order: little or big')),
     family: Type.Optional(Type.String({ minLength: 1, description: 'the ISA family, e.g. x86, arm, mips, powerpc (native-x86 stages need x86)' })),
+    timeout_factor: Type.Optional(factor('multiplier of run-stage time limits when this arch runs under qemu (overrides defaults.timeout_factor.qemu)')),
+    meson_cpu_family: Type.Optional(Type.String({ minLength: 1, description: "meson's cpu_family for the generated cross file (default: the triple's first part), e.g. ppc64" })),
   },
   { additionalProperties: false },
 );
@@ -73,7 +83,7 @@ export const ToolchainSchema = Type.Object(
   {
     kind: oneOf(TOOLCHAIN_KINDS, `one of ${TOOLCHAIN_KINDS.join(', ')}`),
     version: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: 'compiler version suffix, e.g. 14' })),
-    cmake_toolchain: Type.String({ minLength: 1, description: 'the CMake toolchain file, e.g. toolchains/gcc.cmake' }),
+    cmake_toolchain: Type.Optional(Type.String({ minLength: 1, description: 'the CMake toolchain file, e.g. toolchains/gcc.cmake (needed only by cmake targets)' })),
     linker: Type.Optional(Type.String({ description: 'default linker, e.g. lld' })),
     packages: Type.Optional(strings('Debian packages, with {triple}, {debian} and {version} placeholders')),
     allow_outside: Type.Optional(Type.Boolean({ description: 'true to let cmake_toolchain name a file outside the repository' })),
@@ -95,12 +105,16 @@ export const StageSchema = Type.Object(
     run: Type.Array(Type.Union([Type.String(), Type.Number()]), { minItems: 1, description: 'the argv, relative to the build directory, e.g. [bin/tests]' }),
     format: Type.Optional(oneOf(OUTPUT_FORMATS, OUTPUT_FORMATS.join(', '))),
     expect_stdout: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: 'the exact stdout for format expect' })),
+    expect_stdout_regex: Type.Optional(Type.String({ minLength: 1, description: 'for format expect: a regular expression stdout must match (JavaScript syntax, multiline)' })),
+    expect_exit: Type.Optional(Type.Integer({ minimum: 0, maximum: 255, description: 'the exit code the program must end with (default 0); formats exit-code and expect' })),
+    junit: Type.Optional(Type.String({ minLength: 1, description: 'the JUnit XML file the stage writes, relative to the build directory (format junit; ctest defaults to ctest-junit.xml)' })),
     where: Type.Optional(oneOf(RUN_WHERE, RUN_WHERE.join(', '))),
     kind: Type.Optional(oneOf(STAGE_KINDS, STAGE_KINDS.join(', '))),
     timeout: Type.Optional(seconds('seconds')),
     extras: Type.Optional(oneOf(EXTRAS_SECTIONS, 'report section its JSON output feeds: smc, relink')),
     known_flaky: Type.Optional(Type.Boolean({ description: 'true: a failure that passes on retry is expected (still reported)' })),
     tty: Type.Optional(Type.Boolean({ description: 'true: run under a pseudo-terminal, so a crashing program\'s line-buffered output survives' })),
+    driver: Type.Optional(Type.Boolean({ description: 'true: the program is a host test driver (make check, a script) that runs the tests through {runner} itself: looked up on PATH, not run under qemu (implied by formats ctest, automake, meson)' })),
   },
   { additionalProperties: false },
 );
@@ -112,6 +126,8 @@ export const TargetSchema = Type.Object(
     configure_args: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]), { description: 'extra configure arguments' })),
     build_targets: Type.Optional(strings('build-tool targets')),
     makefile: Type.Optional(Type.String({ minLength: 1, description: 'the makefile, relative to source (default: GNUmakefile, makefile or Makefile, as make picks)' })),
+    make_vars: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$' }), Type.Union([Type.String(), Type.Number()]), { description: 'make variables per cell from templates, e.g. { ARCH: "{arch}", CROSS_COMPILE: "{triple}-", LLVM: "{llvm}" }; when given, CC is not passed (add CC: "{cc}" to pass it)' })),
+    in_tree: Type.Optional(Type.Boolean({ description: 'true: the project builds only in its source directory; each cell builds in its own copy of the tree (make, autotools)' })),
     inputs: Type.Optional(strings('globs that key the cache')),
     prepare: Type.Optional(PrepareSchema),
     stages: Type.Array(StageSchema, { description: 'a list of run stages: name, run, format; [] for build-only' }),

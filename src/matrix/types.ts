@@ -42,6 +42,10 @@ export interface ArchSpec {
   endian?: 'little' | 'big';
   /** ISA family (x86, arm, mips...): `where: native-x86` stages need `x86`. */
   family?: string;
+  /** Multiplier of run-stage time limits when this arch runs under qemu. */
+  timeoutFactor?: number;
+  /** meson's cpu_family in the generated cross file (default: the triple's first part). */
+  mesonCpuFamily?: string;
   location: SourceLocation;
 }
 
@@ -52,7 +56,7 @@ export interface ToolchainSpec {
   kind: ToolchainKind;
   /** Version suffix (`12` -> gcc-12 / clang-12); empty means the unversioned default. */
   version: string;
-  /** CMake toolchain file, relative to the matrix.yaml directory. */
+  /** CMake toolchain file, relative to the matrix.yaml directory ('' = none: the toolchain builds no cmake target). */
   cmakeToolchain: string;
   /** Default linker (`lld` for llvm); empty means the compiler's default. */
   linker: string;
@@ -83,6 +87,12 @@ export interface RunStageSpec {
   format: OutputFormat;
   /** For format `expect`: the exact stdout (trimmed) the program must print. */
   expectStdout?: string;
+  /** For format `expect`: a regular expression (multiline) stdout must match. */
+  expectStdoutRegex?: string;
+  /** The exit code the program must end with (default 0). */
+  expectExit?: number;
+  /** The JUnit XML file the stage writes, relative to the build directory (formats junit and ctest). */
+  junit?: string;
   where: RunWhere;
   /** Seconds; overrides the run-wide timeout for this stage. */
   timeout?: number;
@@ -92,6 +102,8 @@ export interface RunStageSpec {
   knownFlaky?: boolean;
   /** Run under a pseudo-terminal (line-buffered output survives a crash). */
   tty?: boolean;
+  /** The program is a host test driver that runs the tests through the runner itself (not wrapped, looked up on PATH). */
+  driver?: boolean;
   location: SourceLocation;
 }
 
@@ -121,6 +133,10 @@ export interface TargetSpec {
   keepGoing?: boolean;
   /** make only: the makefile, relative to source. */
   makefile?: string;
+  /** make only: make variables from templates (`{arch}`, `{triple}`, `{llvm}`...); when present, CC is not passed. */
+  makeVars?: Record<string, string>;
+  /** make and autotools: the project builds only in its source tree; each cell builds in a copy of it. */
+  inTree?: boolean;
   /** Every stage of this target is known to be flaky (see RunStageSpec.knownFlaky). */
   knownFlaky?: boolean;
   /** `allow_outside: true`: source and inputs may name paths outside the repository. */
@@ -152,6 +168,8 @@ export interface MatrixDefaults {
   logLimit: number;
   /** Rerun a stage that failed under qemu once under another CPU model (x86: under qemu instead of natively). */
   secondOpinion: boolean;
+  /** Multipliers of run-stage time limits per runner kind. */
+  timeoutFactor: { native: number; qemu: number };
 }
 
 export interface MatrixConfig {

@@ -58,3 +58,8 @@ export function stageBlocked(where: RunWhere, runner: Runner, arch: ArchSpec): s
   if (where === 'native-x86' && arch.family !== 'x86') return `runs only natively on x86 (${arch.name} is ${arch.family ? `family ${arch.family}` : 'of no declared family: add "family: x86" to its matrix.yaml entry if it is x86'})`;
   return '';
 }
+
+/** The argv prefix that runs a program of this cell ([] natively): CMake's CROSSCOMPILING_EMULATOR, meson's exe_wrapper, automake's LOG_COMPILER. */
+export function emulatorPrefix(runner: Runner): string[] {
+  return runner.kind === 'qemu' ? [runner.qemu, ...runner.args, '-L', runner.sysroot] : [];
+}

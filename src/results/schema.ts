@@ -37,6 +37,7 @@ export const StageSchema = Type.Object({
   testCounts: opt(Type.Object({ total: num, ok: num, failed: num, skipped: num, todo: num })),
   testsPlanned: opt(num),
   attempts: opt(num),
+  timeLimit: opt(Type.Object({ seconds: num, base: opt(num), factor: opt(num) })),
   tries: opt(Type.Array(AttemptSchema)),
   interrupted: opt(Type.Boolean()),
   secondOpinion: opt(Type.Object({ runner: str, status: oneOf(STAGE_STATUSES), firstError: opt(str), log: opt(str), verdict: oneOf(['code', 'suspect-emulator', 'inconclusive']) })),

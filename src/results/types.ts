@@ -47,7 +47,7 @@ export interface StageResult {
   firstError?: string;
   /** The last lines of the stage's log (non-passing stages), for reports that show an excerpt. */
   excerpt?: string;
-  /** The tests that did not pass (failures; TODO failures are not listed): per-test detail only where it helps. */
+  /** Per-test detail: every test of a small stage, the failing ones of a large one (see classify.ts recordTests). */
   tests?: TestCaseResult[];
   /** How many tests the stage reported, by outcome (the passing ones are counted, not listed). */
   testCounts?: TestCounts;
@@ -56,6 +56,8 @@ export interface StageResult {
   /** Parsed JSON a benchmark printed (for reports that chart it). */
   data?: unknown;
   attempts?: number;
+  /** The time limit that applied to this run stage: seconds, and the base limit and runner factor when scaled. */
+  timeLimit?: { seconds: number; base?: number; factor?: number };
   /** A failed stage run once more under another runner (see stages/second-opinion.ts). */
   secondOpinion?: { runner: string; status: StageStatus; firstError?: string; log?: string; verdict: 'code' | 'suspect-emulator' | 'inconclusive' };
   /** The run was stopped (a signal) while this stage ran: its outcome is no verdict. */

@@ -38,13 +38,19 @@ function hasContents(dir: string): boolean {
 export interface TreePlan {
   buildDir: string;
   configure?: string[];
+  /** The line for a tree this configure line set up before (meson setup --reconfigure). */
+  reconfigure?: string[];
   build: string[];
+  /** A changed line empties the tree (autotools, meson) instead of `cmake --fresh`. */
+  wipe?: boolean;
+  /** Files written before configure (meson's cross file): a changed one is a changed line too. */
+  files?: { path: string; content: string }[];
 }
 
 export async function freshBuildTree(plan: TreePlan): Promise<BuildTree> {
   const stampFile = join(plan.buildDir, STAMP);
   // make has no configure step: its whole command line is what configures the objects.
-  const line = JSON.stringify(plan.configure ?? plan.build);
+  const line = JSON.stringify(plan.files?.length ? [plan.configure ?? plan.build, plan.files] : (plan.configure ?? plan.build));
   const previous = await readStamp(stampFile);
   // A tree with no stamp but with contents was configured by someone else: start over too.
   const changed = previous === undefined ? hasContents(plan.buildDir) : previous !== line;
@@ -59,7 +65,9 @@ export async function freshBuildTree(plan: TreePlan): Promise<BuildTree> {
     if (previous !== line) await write();
     return { fresh: changed, configured: async () => {} };
   }
+  if (changed && plan.wipe) await rm(plan.buildDir, { recursive: true, force: true });
   await mkdir(plan.buildDir, { recursive: true });
-  const configure = changed ? [plan.configure[0]!, '--fresh', ...plan.configure.slice(1)] : plan.configure;
+  const again = previous !== undefined && !changed && plan.reconfigure ? plan.reconfigure : plan.configure;
+  const configure = changed && !plan.wipe ? [plan.configure[0]!, '--fresh', ...plan.configure.slice(1)] : again;
   return { configure, fresh: changed, configured: write };
 }

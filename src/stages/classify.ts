@@ -31,10 +31,17 @@ export function classifyBuild(name: string, r: CommandResult, result: StageResul
   return fail(result, 'fail', firstErrorLine(r.output, custom) ?? lastLine(r.output) ?? `${name} failed with exit code ${r.exitCode}`, r.output);
 }
 
-export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number, custom?: RegExp): StageOutcome {
+/** A stage's per-test results read from the files it wrote (formats junit, ctest, automake, meson). */
+export interface StageTests {
+  tests: TestCaseResult[];
+  /** Why there were none to read. */
+  missing?: string;
+}
+
+export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageResult, runner: Runner, timeoutS: number, custom?: RegExp, reported?: StageTests, limit?: string): StageOutcome {
   if (r.canceled || r.timedOut) delete result.signal; // our own kill, not the program's
   if (r.canceled) return interrupted(result);
-  if (r.timedOut) return fail(result, 'timeout', `no result within ${timeoutS} s; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
+  if (r.timedOut) return fail(result, 'timeout', `no result within ${limit ?? `${timeoutS} s`}; process tree killed${lastLine(r.output) ? ` (last output: ${lastLine(r.output)})` : ''}`, r.output);
   if (r.spawnError) return fail(result, 'error', `could not start: ${clip(r.spawnError)}`);
   if (diskFull(r.output)) return fail(result, 'error', 'no space left on device');
   if (runner.kind === 'qemu') {
@@ -55,6 +62,9 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     (spec.tty ? signalFromExitCode(r.exitCode) : undefined);
   if (signal) result.signal = signal;
   const exited = signal ? undefined : `exit code ${r.exitCode}`;
+  const wantExit = spec.expectExit ?? 0;
+  const wrongExit = r.exitCode !== wantExit || !!signal;
+  const exitWhy = wantExit === 0 ? exited : `expected exit code ${wantExit}, got ${exited ?? signal}`;
 
   let why: string | undefined;
   let skipped: string | undefined;
@@ -67,11 +77,17 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
     else if (tap.verdict === 'skip') skipped = `every test skipped: ${tap.skipReason}`;
   } else if (spec.format === 'expect') {
     const got = r.stdout.trim();
-    const want = (spec.expectStdout ?? '').trim();
-    if (got !== want) why = `expected output ${JSON.stringify(clip(want, 80))}, got ${JSON.stringify(clip(got, 80))}`;
-    else if (r.exitCode !== 0 || signal) why = exited;
-  } else if (r.exitCode !== 0 || signal) {
-    why = firstErrorLine(r.output, custom) ?? lastLine(r.output) ?? exited;
+    if (spec.expectStdoutRegex !== undefined) {
+      if (!new RegExp(spec.expectStdoutRegex, 'm').test(got)) why = `expected output matching /${clip(spec.expectStdoutRegex, 80)}/, got ${JSON.stringify(clip(got, 80))}`;
+    } else {
+      const want = (spec.expectStdout ?? '').trim();
+      if (got !== want) why = `expected output ${JSON.stringify(clip(want, 80))}, got ${JSON.stringify(clip(got, 80))}`;
+    }
+    if (!why && wrongExit) why = exitWhy;
+  } else if (reported) {
+    ({ why, skipped } = fromReport(reported, result, r.exitCode !== 0 || !!signal ? (firstErrorLine(r.output, custom) ?? exited ?? lastLine(r.output)) : undefined));
+  } else if (wrongExit) {
+    why = wantExit === 0 ? (firstErrorLine(r.output, custom) ?? lastLine(r.output) ?? exited) : exitWhy;
   }
   if (spec.kind === 'bench' && !why) {
     const data = parseJsonTail(r.stdout);
@@ -93,7 +109,13 @@ export function classifyRun(spec: RunStageSpec, r: CommandResult, result: StageR
   return { result };
 }
 
-/** Counts for every test, detail only for the failing ones (a 36-cell report of 500-test stages stays small). */
+/** Stages with more tests than this keep per-test detail for the failing ones only. */
+export const PER_TEST_DETAIL_LIMIT = 50;
+
+/**
+ * Counts for every test; per-test detail for all of them in a small stage, for
+ * the failing ones only in a large one (a 36-cell report of 500-test stages stays small).
+ */
 export function recordTests(result: StageResult, tests: readonly TestCaseResult[]): void {
   const failed = tests.filter((t) => !t.ok && !t.todo);
   result.testCounts = {
@@ -103,7 +125,28 @@ export function recordTests(result: StageResult, tests: readonly TestCaseResult[
     skipped: tests.filter((t) => t.skipped).length,
     todo: tests.filter((t) => t.todo).length,
   };
-  if (failed.length) result.tests = failed;
+  if (tests.length <= PER_TEST_DETAIL_LIMIT) {
+    if (tests.length) result.tests = [...tests];
+  } else if (failed.length) result.tests = failed;
+}
+
+/**
+ * A stage judged by its per-test results: a failed test fails it; a driver that
+ * failed with every reported test green fails it too; no test that ran is a
+ * skip (never a pass).
+ */
+function fromReport(reported: StageTests, result: StageResult, exitFailure: string | undefined): { why?: string; skipped?: string } {
+  recordTests(result, reported.tests);
+  const ran = reported.tests.filter((t) => !t.skipped);
+  const failed = ran.filter((t) => !t.ok);
+  if (failed.length) {
+    const first = failed[0]!;
+    return { why: `${failed.length} of ${ran.length} tests failed: ${first.name}${first.message ? `: ${first.message}` : ''}` };
+  }
+  if (exitFailure) return { why: reported.missing ? `${exitFailure} (${reported.missing})` : exitFailure };
+  if (reported.missing) return { why: reported.missing };
+  if (ran.length === 0) return { skipped: reported.tests.length ? `every test skipped (${reported.tests.length})` : 'the test driver ran no test' };
+  return {};
 }
 
 /** A stage the run's stop cut short: flagged, so nothing mistakes it for a result. */

@@ -1,25 +1,23 @@
 // A cell's commands, decided before anything runs: the configure and build
 // lines, each run stage's argv under its runner (or why it cannot run here),
 // and the reproducers a person pastes to do the same by hand.
-import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 import type { Cell } from '../matrix/cells.js';
 import { fillPlaceholders } from '../matrix/placeholders.js';
 import type { MatrixConfig, RunStageSpec } from '../matrix/types.js';
-import { cflagsFor, compilerName, ldflagsFor, linkerFor } from '../toolchains/toolchain.js';
+import { DRIVER_FORMATS } from '../matrix/schema.js';
 import { chooseRunner, stageBlocked, wrapCommand, type Runner } from '../qemu/runner.js';
 import { formatCommand, quoteArg } from '../runtime/quote.js';
 import type { RunOptions } from './context.js';
 import { buildDir } from '../cache/paths.js';
+import { buildLines, toolchainValues, type BuildLines } from './build-lines.js';
 
 /** The commands of a cell, built once: run, reported, and joined into the reproducer. */
-export interface CellPlan {
+export interface CellPlan extends BuildLines {
   runner: Runner;
   buildDir: string;
   sourceDir: string;
-  configure?: string[];
-  build: string[];
   stages: { spec: RunStageSpec; program: string; args: string[]; argv: string[]; blocked: string }[];
   /** The arch's environment for every build and run step (matrix.yaml `env:`). */
   env: Record<string, string>;
@@ -35,57 +33,37 @@ export interface PlanInputs {
   options: Pick<RunOptions, 'buildParallel'>;
 }
 
-/** The makefile GNU make itself would pick: GNUmakefile, makefile, then Makefile. */
-function findMakefile(dir: string): string {
-  return ['GNUmakefile', 'makefile', 'Makefile'].find((name) => existsSync(join(dir, name))) ?? 'Makefile';
-}
-
 export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
-  const { arch, toolchain, target } = cell;
+  const { arch, target } = cell;
   const root = ctx.config.root;
   const sourceDir = resolve(root, target.source);
   const bdir = buildDir(ctx.cacheDir, cell.id);
   const runner = chooseRunner(arch, ctx.host.machine);
-  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.name };
-  const cflags = cflagsFor(toolchain, arch);
-  const ldflags = ldflagsFor(toolchain, arch);
-  const linker = linkerFor(toolchain, arch);
-  let configure: string[] | undefined;
-  let build: string[];
-  if (target.build === 'cmake') {
-    configure = [
-      'cmake', ...ctx.host.generator, '-S', sourceDir, '-B', bdir,
-      `-DCMAKE_TOOLCHAIN_FILE=${resolve(root, toolchain.cmakeToolchain)}`,
-      `-DMATRIX_TRIPLE=${arch.triple}`,
-      `-DMATRIX_ARCH=${arch.name}`,
-    ];
-    if (toolchain.version) configure.push(`-DMATRIX_CC_VERSION=${toolchain.version}`);
-    if (cflags.length) configure.push(`-DMATRIX_CFLAGS=${cflags.join(';')}`);
-    if (ldflags.length) configure.push(`-DMATRIX_LDFLAGS=${ldflags.join(';')}`);
-    if (linker) configure.push(`-DMATRIX_LINKER=${linker}`);
-    configure.push(...target.configureArgs.map((a) => substitute(a, vars)));
-    build = ['cmake', '--build', bdir, '--parallel', String(ctx.options.buildParallel)];
-    if (target.buildTargets.length) build.push('--target', ...target.buildTargets.map((a) => substitute(a, vars)));
-  } else {
-    const cc = toolchain.kind === 'gcc' ? compilerName(toolchain, arch) : `${compilerName(toolchain, arch)} --target=${arch.triple}`;
-    const ld = [...ldflags, ...(linker ? [`-fuse-ld=${linker}`] : [])];
-    build = [
-      // The engine's own variables carry a MATRIX_ prefix, so they cannot clobber a project's (SRCDIR...).
-      'make', '-C', bdir, '-f', join(sourceDir, target.makefile ?? findMakefile(sourceDir)), `MATRIX_SRCDIR=${sourceDir}`, `CC=${cc}`,
-      `MATRIX_CFLAGS=${cflags.join(' ')}`, `MATRIX_LDFLAGS=${ld.join(' ')}`, `-j${ctx.options.buildParallel}`,
-      ...target.configureArgs.map((a) => substitute(a, vars)), ...target.buildTargets.map((a) => substitute(a, vars)),
-    ];
-  }
+  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.name, ...toolchainValues(cell, runner) };
+  const lines = buildLines(cell, { root, sourceDir, buildDir: bdir, runner, parallel: ctx.options.buildParallel, generator: ctx.host.generator, vars });
   const stages = target.stages.map((spec) => {
     const [program = '', ...args] = spec.command.map((a) => substitute(a, vars));
+    // A test driver (ctest, make check, meson test) runs on the host and runs the tests through the runner itself.
+    const driver = isDriver(spec);
     // A host stage may name a host tool (`{triple}-readelf`): a bare name is looked up in PATH.
-    const onPath = spec.where === 'host' && !program.includes('/');
+    const onPath = (spec.where === 'host' || driver) && !program.includes('/');
     const abs = isAbsolute(program) || onPath ? program : join(bdir, program);
-    const argv = wrapCommand(runner, abs, args, spec.where);
+    if (spec.format === 'ctest' && !args.some((a) => a.startsWith('--output-junit'))) args.push('--output-junit', join(bdir, stageJunit(spec)!));
+    const argv = wrapCommand(runner, abs, args, driver ? 'host' : spec.where);
     // tty: the program sees a terminal, so stdio stays line-buffered and a crash loses no output (util-linux script).
     return { spec, program: abs, args, argv: spec.tty ? ['script', '-q', '-e', '-c', formatCommand(argv), '/dev/null'] : argv, blocked: stageBlocked(spec.where, runner, arch) };
   });
-  return { runner, buildDir: bdir, sourceDir, configure, build, stages, env: arch.env };
+  return { runner, buildDir: bdir, sourceDir, ...lines, stages, env: arch.env };
+}
+
+/** A stage whose program is a host test driver that runs the tests through the runner (ctest, make check, meson test). */
+export function isDriver(spec: RunStageSpec): boolean {
+  return spec.driver === true || (DRIVER_FORMATS as readonly string[]).includes(spec.format);
+}
+
+/** The JUnit file a stage writes, relative to the build directory (ctest's default: ctest-junit.xml). */
+export function stageJunit(spec: RunStageSpec): string | undefined {
+  return spec.junit ?? (spec.format === 'ctest' ? 'ctest-junit.xml' : undefined);
 }
 
 /**
@@ -130,7 +108,10 @@ export function reproducerSteps(plan: CellPlan, root: string, onlyStage?: string
   const env = Object.entries(plan.env);
   if (env.length) parts.push(`export ${env.map(([k, v]) => `${k}=${quoteArg(v)}`).join(' ')}`);
   if (prepare) parts.push(`mkdir -p ${anchored(prepare.dir)}`, prepare.argv.map(anchorArg).join(' '));
-  if (plan.build[0] === 'make') parts.push(`mkdir -p ${anchored(plan.buildDir)}`);
+  if (plan.build[0] === 'make' || plan.copyTree || plan.files?.length) parts.push(`mkdir -p ${anchored(plan.buildDir)}`);
+  // in_tree: the cell's own copy of the source tree (only newer files are copied again).
+  if (plan.copyTree) parts.push(`cp -a --update ${anchored(plan.copyTree.from)}/. ${anchored(plan.copyTree.to)}/`);
+  for (const file of plan.files ?? []) parts.push(`printf '%s\\n' ${file.content.replace(/\n$/, '').split('\n').map(quoteArg).join(' ')} > ${anchored(file.path)}`);
   if (plan.configure) parts.push(plan.configure.map(anchorArg).join(' '));
   parts.push(plan.build.map(anchorArg).join(' '));
   const runs = plan.stages.filter((stage) => !stage.blocked && (!onlyStage || stage.spec.name === onlyStage));
@@ -139,10 +120,24 @@ export function reproducerSteps(plan: CellPlan, root: string, onlyStage?: string
     for (const stage of runs) {
       const line = stage.argv.map((a) => fromBuild(a, a === stage.program)).join(' ');
       // A wrong answer exits 0: the line checks the output the way the stage does.
-      parts.push(stage.spec.format === 'expect' ? `test "$(${line})" = ${quoteArg(stage.spec.expectStdout ?? '')}` : line);
+      parts.push(checkedLine(stage.spec, line));
     }
   }
   return parts;
+}
+
+/** A stage's line as a shell check: a wrong answer (or exit code) must fail the line, as it fails the stage. */
+function checkedLine(spec: RunStageSpec, line: string): string {
+  const exit = spec.expectExit ?? 0;
+  if (spec.format === 'expect' && spec.expectStdoutRegex === undefined && spec.expectExit === undefined) return `test "$(${line})" = ${quoteArg(spec.expectStdout ?? '')}`;
+  if (spec.format === 'expect') {
+    const got = `out="$(${line}; echo "exit=$?")"`;
+    const status = `test "\${out##*exit=}" = ${exit}`;
+    const text = '"${out%exit=*}"';
+    const check = spec.expectStdoutRegex !== undefined ? `printf '%s' ${text} | grep -Eq ${quoteArg(spec.expectStdoutRegex)}` : `test "$(printf '%s' ${text})" = ${quoteArg(spec.expectStdout ?? '')}`;
+    return `${got} && ${status} && ${check}`;
+  }
+  return exit === 0 ? line : `{ ${line}; test $? = ${exit}; }`;
 }
 
 /** The same cell through the tool: `npx matrix run` selecting exactly it, cache off. */

@@ -40,10 +40,12 @@ export async function probeCell(cell: Cell, plan: CellPlan, ctx: Pick<RunContext
     missing.push(plan.runner.reason);
     packages.push(...plan.runner.packages);
   }
-  const buildTool = cell.target.build === 'cmake' ? 'cmake' : 'make';
-  if (!which(buildTool)) {
-    missing.push(`${buildTool} is not installed`);
-    packages.push(buildTool);
+  // The tools each build system needs, with the Debian package of each.
+  const tools: Record<string, [string, string][]> = { cmake: [['cmake', 'cmake']], make: [['make', 'make']], autotools: [['make', 'make']], meson: [['meson', 'meson'], ['ninja', 'ninja-build']] };
+  for (const [tool, pkg] of tools[cell.target.build] ?? []) {
+    if (which(tool)) continue;
+    missing.push(`${tool} is not installed`);
+    packages.push(pkg);
   }
   if (tc.compiler) versions.compiler = await ctx.shared.probe.version(tc.compiler);
   if (plan.runner.kind === 'qemu') versions.qemu = await ctx.shared.probe.version(plan.runner.qemu);

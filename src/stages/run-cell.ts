@@ -5,7 +5,7 @@
 // commands), probe.ts, classify.ts (one result's meaning), attempts.ts
 // (retries), verdict.ts (the cell's status at the end).
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Cell } from '../matrix/cells.js';
@@ -16,7 +16,10 @@ import { displayPath, logDir, reportLogPath } from '../cache/paths.js';
 import type { RunContext } from './context.js';
 import { classifyBuild, classifyRun } from './classify.js';
 import { freshBuildTree } from './build-tree.js';
-import { planCell, prepareCommand, reproducer, rerunCommand, type CellPlan } from './plan.js';
+import { isDriver, planCell, prepareCommand, reproducer, rerunCommand, type CellPlan } from './plan.js';
+import { syncTree } from './tree-copy.js';
+import { clearResultFiles, collectTests, type CollectedTests } from './collect-tests.js';
+import { runStageLimit } from './time-limit.js';
 import { probeCell } from './probe.js';
 import { runAttempts } from './attempts.js';
 import { cellVerdict, type FlakyStage } from './verdict.js';
@@ -110,6 +113,9 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
   // Configure and build: failures here are the code's (or the toolchain's).
   // A changed configure line starts the build tree from scratch.
   const tree = await freshBuildTree(plan);
+  // in_tree: this cell's own copy of the source tree, brought up to date.
+  if (plan.copyTree) await syncTree(plan.copyTree.from, plan.copyTree.to, [ctx.cacheDir]);
+  for (const file of plan.files ?? []) await writeFile(file.path, file.content);
   const buildSteps: { name: 'configure' | 'build'; argv: string[] }[] = [];
   if (tree.configure) buildSteps.push({ name: 'configure', argv: tree.configure });
   buildSteps.push({ name: 'build', argv: plan.build });
@@ -164,17 +170,29 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
         return finish('error', { stage: RUNNER_CHECK, firstError: why });
       }
     }
-    const timeoutS = stage.spec.timeout ?? ctx.options.timeout;
+    const limit = runStageLimit(stage.spec.timeout ?? ctx.options.timeout, plan.runner, cell.arch, ctx.config.defaults);
+    const timeoutS = limit.seconds;
+    // Result files (JUnit, .trs, testlog.json): cleared before each attempt, read after it.
+    let reported: CollectedTests | undefined;
     const { outcome, tries } = await runAttempts(
       1 + Math.max(0, ctx.options.retries),
-      (logName) => runStep(stage.spec.name, stage.argv, plan.buildDir, timeoutS, logName),
-      (r, logName) => classifyRun(stage.spec, r, stageResult(stage.spec.name, stage.spec.kind, r, logName), plan.runner, timeoutS, custom),
+      async (logName) => {
+        await clearResultFiles(stage.spec, plan.buildDir);
+        const r = await runStep(stage.spec.name, stage.argv, plan.buildDir, timeoutS, logName);
+        reported = await collectTests(stage.spec, plan.buildDir);
+        return r;
+      },
+      (r, logName) => {
+        const res = stageResult(stage.spec.name, stage.spec.kind, r, logName);
+        res.timeLimit = { seconds: limit.seconds, ...(limit.factor !== 1 ? { base: limit.base, factor: limit.factor } : {}) };
+        return classifyRun(stage.spec, r, res, plan.runner, timeoutS, custom, reported, limit.text);
+      },
       stage.spec.name,
       () => ctx.control.signal.aborted,
     );
     attempts = Math.max(attempts, tries.length);
     // A failure under an emulator gets a second opinion from another runner.
-    const other = outcome.status === 'fail' && ctx.config.defaults.secondOpinion && !stage.spec.tty && stage.spec.where !== 'host' && !ctx.control.signal.aborted ? alternateRunner(plan.runner, cell.arch) : undefined;
+    const other = outcome.status === 'fail' && ctx.config.defaults.secondOpinion && !stage.spec.tty && stage.spec.where !== 'host' && !isDriver(stage.spec) && !ctx.control.signal.aborted ? alternateRunner(plan.runner, cell.arch) : undefined;
     let note: string | undefined;
     if (other) {
       const logName = `${stage.spec.name}.second-opinion`;
@@ -206,7 +224,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
 
 /** A run stage whose program is not there: the build's fault, or (a host tool) the machine's. */
 function missingProgram(stage: CellPlan['stages'][number]): { status: 'fail' | 'error'; why: (plan: CellPlan) => string } | undefined {
-  const hostTool = stage.spec.where === 'host' && !stage.program.includes('/');
+  const hostTool = (stage.spec.where === 'host' || isDriver(stage.spec)) && !stage.program.includes('/');
   if (hostTool) return which(stage.program) ? undefined : { status: 'error', why: () => `${stage.program} is not installed on this host` };
   if (existsSync(stage.program)) return undefined;
   return { status: 'fail', why: (plan) => `${displayPath(plan.buildDir, stage.program)} was not built (the build succeeded without it)` };

@@ -260,11 +260,11 @@ async function cellInputs(cell: Cell, ctx: RunContext, hasher: SourceHasher): Pr
     // The exact command lines (configure arguments, make variables, stage argv).
     commands: (() => {
       const plan = planCell(cell, ctx);
-      return { configure: plan.configure, build: plan.build, stages: plan.stages.map((s) => [s.argv, s.blocked]) };
+      return { configure: plan.configure, build: plan.build, stages: plan.stages.map((s) => [s.argv, s.blocked]), ...(plan.files?.length ? { files: plan.files } : {}), ...(plan.copyTree ? { inTree: true } : {}) };
     })(),
     generator: ctx.host.generator,
     sources: hasher.hash(inputs),
-    toolchainFiles: hasher.hash([dirname(cell.toolchain.cmakeToolchain)]),
+    toolchainFiles: cell.toolchain.cmakeToolchain ? hasher.hash([dirname(cell.toolchain.cmakeToolchain)]) : '',
   };
   const short = (v: unknown) => hashJson(v).slice(0, 12);
   const summary: CellInputs = {
