@@ -1,17 +1,28 @@
 /* execmem.c: the executable-memory allocator.
  *
  * Each region is one mapping (two views under dual mapping) carved into
- * blocks kept in an address-ordered doubly linked list; a block is free or
- * live. Allocation is first fit over all regions; a free merges the block
- * with free neighbours, fills it with the trap instruction and gives the
- * region back when it is wholly free (the last region is kept, so a
- * steady alloc/free pattern does not map and unmap on every call).
- * One mutex guards everything: code allocation is rare next to execution.
+ * blocks, free or live, that tile it. Which block holds an address (free,
+ * query, writes): the region by binary search over regions sorted by
+ * address, the block's start in the region's bitmap of block starts (one bit
+ * per granule), its descriptor in a hash table keyed by start address. Each
+ * block is on its region's address-ordered list (neighbours for merging in
+ * O(1)); free blocks are also in a size-ordered tree (a treap), and
+ * allocation is best fit over all regions (smallest range that holds the
+ * request, lowest address among equals). So alloc costs O(log free ranges),
+ * free and query O(log regions) plus a few cache lines, where first fit over
+ * lists cost O(n); nothing walks a big pointer structure from its root on a
+ * free, which kept the cost flat up to 100,000 live allocations. A free fills the block
+ * with the trap instruction, merges it with free neighbours and gives the
+ * region back when it is wholly free (the last region is kept, so a steady
+ * alloc/free pattern does not map and unmap on every call). Statistics are
+ * kept as counters. One mutex guards everything: code allocation is rare
+ * next to execution.
  */
 #define _GNU_SOURCE
 #include "jit/execmem.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,10 +35,26 @@
 #include "jit/config.h"
 #include "jit/icache.h"
 
+/* Treap node: a binary search tree by key, a heap by random priority, so the
+ * expected depth is O(log n) whatever the insertion order. Both operations
+ * are iterative (split on insert, merge on remove). */
+struct tnode {
+    struct tnode *l, *r;
+    uint32_t prio;
+};
+
+struct region;
+
+/* A block is a free or live range of a region. Every block is in the address
+ * tree (key: rx start) and on its region's address-ordered list (for O(1)
+ * neighbours); free blocks are also in the size tree (key: size, start). */
 struct block {
-    size_t off, size;
+    struct tnode sn;      /* size tree (free blocks only) */
+    uintptr_t start;      /* rx address */
+    size_t size;
+    struct region *r;
+    struct block *prev, *next; /* neighbours in the region; next = spare list link */
     bool free;
-    struct block *prev, *next;
 };
 
 struct region {
@@ -35,7 +62,15 @@ struct region {
     size_t size;
     struct block *blocks;
     uint32_t *wcount; /* mprotect mode: writers per page */
-    struct region *next;
+    uint64_t *starts; /* bit per granule: a block starts there */
+    struct region *prev, *next;
+};
+
+/* Block descriptors come from slabs, recycled through a spare list. */
+#define SLAB_BLOCKS 254
+struct slab {
+    struct slab *next;
+    struct block b[SLAB_BLOCKS];
 };
 
 struct jit_execmem {
@@ -44,10 +79,22 @@ struct jit_execmem {
     uint32_t flags;
     enum jit_emit_strategy emit;    /* resolved at creation: never AUTO */
     pthread_mutex_t lock;
-    struct region *regions;
+    struct region *regions;         /* newest first */
+    size_t nregions;
+    struct region **by_rx, **by_rw; /* regions sorted by rx, rw address */
+    size_t reg_cap;
+    struct block **ht;              /* open addressing by start, linear probing */
+    size_t ht_cap, ht_n;
+    struct tnode *size_root;
+    struct slab *slabs;
+    struct block *spare;
+    uint64_t seed;                  /* treap priorities */
     size_t reserved;                /* bytes of all regions */
     size_t in_use, allocations;
+    size_t bytes_free, free_ranges;
 };
+
+#define BLOCK_OF(n, field) ((struct block *)(void *)((char *)(n) - offsetof(struct block, field)))
 
 static size_t round_up(size_t v, size_t a)
 {
@@ -108,6 +155,7 @@ enum jit_err jit_execmem_create(const struct jit_execmem_params *params, struct 
     m->max_bytes = params->max_bytes;
     m->flags = params->flags;
     m->emit = jit_emit_resolve(params->emit);
+    m->seed = 0x9e3779b97f4a7c15ull ^ (uintptr_t)m;
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
         free(m);
         return JIT_ERR_SYSTEM;
@@ -116,22 +164,310 @@ enum jit_err jit_execmem_create(const struct jit_execmem_params *params, struct 
     return JIT_OK;
 }
 
+/* --- trees --------------------------------------------------------------- */
+
+typedef int (*tcmp)(const struct tnode *, const struct tnode *);
+
+static int size_cmp(const struct tnode *a, const struct tnode *b)
+{
+    const struct block *x = BLOCK_OF(a, sn), *y = BLOCK_OF(b, sn);
+    if (x->size != y->size)
+        return x->size < y->size ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void t_insert(struct tnode **p, struct tnode *n, tcmp cmp)
+{
+    while (*p && (*p)->prio >= n->prio)
+        p = cmp(n, *p) < 0 ? &(*p)->l : &(*p)->r;
+    /* n goes here: split the subtree below by n's key. */
+    struct tnode *t = *p, **l = &n->l, **r = &n->r;
+    while (t) {
+        if (cmp(t, n) < 0) {
+            *l = t;
+            l = &t->r;
+            t = t->r;
+        } else {
+            *r = t;
+            r = &t->l;
+            t = t->l;
+        }
+    }
+    *l = *r = NULL;
+    *p = n;
+}
+
+static void t_remove(struct tnode **p, struct tnode *n, tcmp cmp)
+{
+    while (*p != n)
+        p = cmp(n, *p) < 0 ? &(*p)->l : &(*p)->r;
+    struct tnode *a = n->l, *b = n->r; /* every key of a < every key of b */
+    while (a && b) {
+        if (a->prio > b->prio) {
+            *p = a;
+            p = &a->r;
+            a = a->r;
+        } else {
+            *p = b;
+            p = &b->l;
+            b = b->l;
+        }
+    }
+    *p = a ? a : b;
+}
+
+/* The smallest free block with (size, start) >= (size, start). */
+static struct block *size_ge(const struct jit_execmem *m, size_t size, uintptr_t start)
+{
+    struct block *best = NULL;
+    for (struct tnode *t = m->size_root; t;) {
+        struct block *b = BLOCK_OF(t, sn);
+        if (b->size > size || (b->size == size && b->start >= start)) {
+            best = b;
+            t = t->l;
+        } else {
+            t = t->r;
+        }
+    }
+    return best;
+}
+
+static size_t largest_free(const struct jit_execmem *m)
+{
+    struct tnode *t = m->size_root;
+    if (!t)
+        return 0;
+    while (t->r)
+        t = t->r;
+    return BLOCK_OF(t, sn)->size;
+}
+
+static uint32_t prio(struct jit_execmem *m)
+{
+    m->seed ^= m->seed << 13;
+    m->seed ^= m->seed >> 7;
+    m->seed ^= m->seed << 17;
+    return (uint32_t)(m->seed >> 32);
+}
+
+static struct block *block_get(struct jit_execmem *m)
+{
+    if (!m->spare) {
+        struct slab *s = malloc(sizeof *s);
+        if (!s)
+            return NULL;
+        s->next = m->slabs;
+        m->slabs = s;
+        for (size_t i = 0; i < SLAB_BLOCKS; i++) {
+            s->b[i].next = m->spare;
+            m->spare = &s->b[i];
+        }
+    }
+    struct block *b = m->spare;
+    m->spare = b->next;
+    memset(b, 0, sizeof *b);
+    b->sn.prio = prio(m);
+    return b;
+}
+
+static void block_put(struct jit_execmem *m, struct block *b)
+{
+    b->next = m->spare;
+    m->spare = b;
+}
+
+static void free_insert(struct jit_execmem *m, struct block *b)
+{
+    b->free = true;
+    t_insert(&m->size_root, &b->sn, size_cmp);
+    m->bytes_free += b->size;
+    m->free_ranges++;
+}
+
+static void free_remove(struct jit_execmem *m, struct block *b)
+{
+    t_remove(&m->size_root, &b->sn, size_cmp);
+    m->bytes_free -= b->size;
+    m->free_ranges--;
+}
+
 /* --- regions ------------------------------------------------------------ */
+
+/* First index of a (sorted by the rx or rw view) whose view starts above p. */
+static size_t reg_index(struct region *const *a, size_t n, const uint8_t *p, bool rw)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((rw ? a[mid]->rw : a[mid]->rx) <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The region whose rx (or rw) view holds p, or NULL. */
+static struct region *region_of(const struct jit_execmem *m, const void *p, bool rw)
+{
+    size_t i = reg_index(rw ? m->by_rw : m->by_rx, m->nregions, p, rw);
+    if (i == 0)
+        return NULL;
+    struct region *r = (rw ? m->by_rw : m->by_rx)[i - 1];
+    const uint8_t *base = rw ? r->rw : r->rx;
+    return (const uint8_t *)p < base + r->size ? r : NULL;
+}
+
+static void reg_insert(struct region **a, size_t n, struct region *r, bool rw)
+{
+    size_t i = reg_index(a, n, rw ? r->rw : r->rx, rw);
+    memmove(&a[i + 1], &a[i], (n - i) * sizeof *a);
+    a[i] = r;
+}
+
+static void reg_remove(struct region **a, size_t n, struct region *r, bool rw)
+{
+    size_t i = reg_index(a, n, rw ? r->rw : r->rx, rw) - 1;
+    memmove(&a[i], &a[i + 1], (n - i - 1) * sizeof *a);
+}
+
+/* --- block lookup: start bitmap + hash table ------------------------------ */
+
+static size_t ht_slot(const struct jit_execmem *m, uintptr_t start)
+{
+    uint64_t h = (uint64_t)(start / JIT_EXECMEM_GRANULE) * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 32) & (m->ht_cap - 1);
+}
+
+static struct block *ht_find(const struct jit_execmem *m, uintptr_t start)
+{
+    if (!m->ht_cap)
+        return NULL;
+    for (size_t i = ht_slot(m, start);; i = (i + 1) & (m->ht_cap - 1)) {
+        struct block *b = m->ht[i];
+        if (!b || b->start == start)
+            return b;
+    }
+}
+
+static void ht_put(struct block **t, size_t cap, size_t slot, struct block *b)
+{
+    while (t[slot])
+        slot = (slot + 1) & (cap - 1);
+    t[slot] = b;
+}
+
+/* Make room for `more` entries (load <= 1/2). */
+static bool ht_reserve(struct jit_execmem *m, size_t more)
+{
+    if (2 * (m->ht_n + more) <= m->ht_cap)
+        return true;
+    size_t cap = m->ht_cap ? m->ht_cap * 2 : 256;
+    struct block **t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    size_t old = m->ht_cap;
+    struct block **ot = m->ht;
+    m->ht = t;
+    m->ht_cap = cap;
+    for (size_t i = 0; i < old; i++)
+        if (ot[i])
+            ht_put(t, cap, ht_slot(m, ot[i]->start), ot[i]);
+    free(ot);
+    return true;
+}
+
+static void ht_insert(struct jit_execmem *m, struct block *b)
+{
+    ht_put(m->ht, m->ht_cap, ht_slot(m, b->start), b);
+    m->ht_n++;
+}
+
+/* Remove by backward shift: later entries of the probe run move up. */
+static void ht_remove(struct jit_execmem *m, uintptr_t start)
+{
+    size_t mask = m->ht_cap - 1, i = ht_slot(m, start);
+    while (m->ht[i]->start != start)
+        i = (i + 1) & mask;
+    for (size_t j = (i + 1) & mask; m->ht[j]; j = (j + 1) & mask) {
+        size_t home = ht_slot(m, m->ht[j]->start);
+        /* m->ht[j] may fill the hole at i unless its home lies in (i, j]. */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            m->ht[i] = m->ht[j];
+            i = j;
+        }
+    }
+    m->ht[i] = NULL;
+    m->ht_n--;
+}
+
+static void start_set(struct block *b, bool on)
+{
+    size_t g = (size_t)(b->start - (uintptr_t)b->r->rx) / JIT_EXECMEM_GRANULE;
+    if (on)
+        b->r->starts[g / 64] |= (uint64_t)1 << (g % 64);
+    else
+        b->r->starts[g / 64] &= ~((uint64_t)1 << (g % 64));
+}
+
+/* Start of the block holding rx address p of region r: the last start bit at
+ * or below p's granule (bit 0 is always set: a block starts the region). */
+static uintptr_t start_at(const struct region *r, const void *p)
+{
+    size_t g = (size_t)((const uint8_t *)p - r->rx) / JIT_EXECMEM_GRANULE, w = g / 64;
+    uint64_t bits = r->starts[w] & (~(uint64_t)0 >> (63 - g % 64));
+    while (!bits)
+        bits = r->starts[--w];
+    size_t top = 63 - (size_t)__builtin_clzll(bits);
+    return (uintptr_t)r->rx + (w * 64 + top) * JIT_EXECMEM_GRANULE;
+}
+
+/* The block containing rx address addr, or NULL. A block's own start (the
+ * common case: free, writes) is one hash probe. */
+static struct block *block_at(const struct jit_execmem *m, uintptr_t addr)
+{
+    struct block *b = addr % JIT_EXECMEM_GRANULE ? NULL : ht_find(m, addr);
+    if (b)
+        return b;
+    struct region *r = region_of(m, (const void *)addr, false);
+    return r ? ht_find(m, start_at(r, (const void *)addr)) : NULL;
+}
+
+/* A new block descriptor b (start, size, r set): findable by address. */
+static void block_index(struct jit_execmem *m, struct block *b)
+{
+    start_set(b, true);
+    ht_insert(m, b);
+}
 
 static void region_unmap(struct jit_execmem *m, struct region *r)
 {
     munmap(r->rx, r->size);
     if (r->rw != r->rx)
         munmap(r->rw, r->size);
-    struct block *b = r->blocks;
-    while (b) {
-        struct block *n = b->next;
-        free(b);
-        b = n;
-    }
     free(r->wcount);
+    free(r->starts);
     m->reserved -= r->size;
     free(r);
+}
+
+/* Unlink a wholly free region from everything, then unmap it. */
+static void region_release(struct jit_execmem *m, struct region *r)
+{
+    struct block *b = r->blocks; /* the only block, free */
+    free_remove(m, b);
+    ht_remove(m, b->start);
+    block_put(m, b);
+    reg_remove(m->by_rx, m->nregions, r, false);
+    reg_remove(m->by_rw, m->nregions, r, true);
+    m->nregions--;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        m->regions = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    region_unmap(m, r);
 }
 
 static int memfd(void)
@@ -157,13 +493,30 @@ static enum jit_err region_new(struct jit_execmem *m, size_t size, struct region
 {
     if (m->max_bytes && m->reserved + size > m->max_bytes)
         return JIT_ERR_NO_MEMORY;
+    if (m->nregions == m->reg_cap) {
+        size_t cap = m->reg_cap ? m->reg_cap * 2 : 16;
+        struct region **a = realloc(m->by_rx, cap * sizeof *a);
+        if (a)
+            m->by_rx = a;
+        struct region **w = a ? realloc(m->by_rw, cap * sizeof *w) : NULL;
+        if (!w)
+            return JIT_ERR_NO_MEMORY;
+        m->by_rw = w;
+        m->reg_cap = cap;
+    }
+    if (!ht_reserve(m, 1))
+        return JIT_ERR_NO_MEMORY;
     struct region *r = calloc(1, sizeof *r);
-    struct block *b = calloc(1, sizeof *b);
-    if (!r || !b) {
+    struct block *b = block_get(m);
+    uint64_t *starts = calloc((size / JIT_EXECMEM_GRANULE + 63) / 64, sizeof *starts);
+    if (!r || !b || !starts) {
         free(r);
-        free(b);
+        free(starts);
+        if (b)
+            block_put(m, b);
         return JIT_ERR_NO_MEMORY;
     }
+    r->starts = starts;
     r->size = size;
     enum jit_err err = JIT_OK;
     if (m->mode == JIT_EXECMEM_DUAL_MAP) {
@@ -210,39 +563,28 @@ static enum jit_err region_new(struct jit_execmem *m, size_t size, struct region
     }
     /* The address range may have held other code before: flush it. */
     jit_icache_flush(r->rw, r->rx, size);
-    b->off = 0;
+    b->start = (uintptr_t)r->rx;
     b->size = size;
-    b->free = true;
+    b->r = r;
     r->blocks = b;
+    block_index(m, b);
+    free_insert(m, b);
+    reg_insert(m->by_rx, m->nregions, r, false);
+    reg_insert(m->by_rw, m->nregions, r, true);
+    m->nregions++;
     r->next = m->regions;
+    if (m->regions)
+        m->regions->prev = r;
     m->regions = r;
     m->reserved += size;
     *out = r;
     return JIT_OK;
 fail:
     free(r->wcount);
+    free(r->starts);
     free(r);
-    free(b);
+    block_put(m, b);
     return err;
-}
-
-static struct region *region_of(struct jit_execmem *m, const void *p, bool rw_too)
-{
-    for (struct region *r = m->regions; r; r = r->next) {
-        if ((const uint8_t *)p >= r->rx && (const uint8_t *)p < r->rx + r->size)
-            return r;
-        if (rw_too && (const uint8_t *)p >= r->rw && (const uint8_t *)p < r->rw + r->size)
-            return r;
-    }
-    return NULL;
-}
-
-static struct block *block_at(struct region *r, size_t off)
-{
-    for (struct block *b = r->blocks; b; b = b->next)
-        if (off >= b->off && off < b->off + b->size)
-            return b;
-    return NULL;
 }
 
 /* --- protection ------------------------------------------------------------ */
@@ -286,20 +628,25 @@ static enum jit_err publish(struct jit_execmem *m, struct region *r, size_t off,
 
 /* --- alloc/free ------------------------------------------------------------- */
 
-static enum jit_err carve(struct jit_execmem *m, struct region *r, struct block *b, size_t start,
-                          size_t size, struct jit_code *out)
+static size_t off_of(const struct block *b)
 {
-    struct block *lead = NULL, *tail = NULL;
-    if (start > b->off && !(lead = calloc(1, sizeof *lead)))
-        return JIT_ERR_NO_MEMORY;
-    if (start + size < b->off + b->size && !(tail = calloc(1, sizeof *tail))) {
-        free(lead);
-        return JIT_ERR_NO_MEMORY;
-    }
-    if (lead) { /* free piece before the aligned start */
-        lead->off = b->off;
-        lead->size = start - b->off;
-        lead->free = true;
+    return (size_t)(b->start - (uintptr_t)b->r->rx);
+}
+
+/* Live block [start, start+size) out of free block b; lead and tail are
+ * spare descriptors for the free pieces before and after (unused ones go
+ * back to the spare list). */
+static void carve(struct jit_execmem *m, struct block *b, uintptr_t start, size_t size,
+                  struct block *lead, struct block *tail, struct jit_code *out)
+{
+    struct region *r = b->r;
+    uintptr_t end = b->start + b->size;
+    free_remove(m, b);
+    b->free = false;
+    if (start > b->start) { /* free piece before the aligned start */
+        lead->start = b->start;
+        lead->size = start - b->start;
+        lead->r = r;
         lead->prev = b->prev;
         lead->next = b;
         if (b->prev)
@@ -307,38 +654,63 @@ static enum jit_err carve(struct jit_execmem *m, struct region *r, struct block 
         else
             r->blocks = lead;
         b->prev = lead;
+        /* lead takes over b's start (and its hash entry's key), b moves up. */
+        ht_remove(m, b->start);
+        b->start = start;
+        block_index(m, b);
+        ht_insert(m, lead); /* its start bit is b's old one, still set */
+        free_insert(m, lead);
+    } else {
+        block_put(m, lead);
     }
-    if (tail) {
-        tail->off = start + size;
-        tail->size = b->off + b->size - tail->off;
-        tail->free = true;
+    if (start + size < end) {
+        tail->start = start + size;
+        tail->size = end - tail->start;
+        tail->r = r;
         tail->prev = b;
         tail->next = b->next;
         if (b->next)
             b->next->prev = tail;
         b->next = tail;
+        block_index(m, tail);
+        free_insert(m, tail);
+    } else {
+        block_put(m, tail);
     }
-    b->off = start;
     b->size = size;
-    b->free = false;
     m->in_use += size;
     m->allocations++;
-    out->rw = r->rw + start;
-    out->rx = r->rx + start;
+    out->rw = r->rw + off_of(b);
+    out->rx = (void *)b->start;
     out->size = size;
-    return JIT_OK;
 }
 
-static bool fit(struct region *r, struct block *b, size_t size, size_t align, size_t *start)
+static bool fit(const struct block *b, size_t size, size_t align, uintptr_t *start)
 {
-    if (!b->free || b->size < size)
+    uintptr_t a = round_up(b->start, align);
+    if (b->size < size || a - b->start > b->size - size)
         return false;
-    uintptr_t a = round_up((uintptr_t)r->rx + b->off, align);
-    size_t s = (size_t)(a - (uintptr_t)r->rx);
-    if (s + size > b->off + b->size)
-        return false;
-    *start = s;
+    *start = a;
     return true;
+}
+
+/* Best fit: the smallest free range that holds the request, lowest address
+ * among equals. Every block start is granule-aligned, so with the default
+ * alignment the first candidate fits; a larger alignment tries a few more
+ * and then asks for size + align - granule, which always fits. */
+static struct block *find_fit(const struct jit_execmem *m, size_t size, size_t align,
+                              uintptr_t *start)
+{
+    struct block *b = size_ge(m, size, 0);
+    for (int tries = 0; b && tries < 8; tries++) {
+        if (fit(b, size, align, start))
+            return b;
+        b = size_ge(m, b->size, b->start + 1);
+    }
+    if (align > JIT_EXECMEM_GRANULE && (b = size_ge(m, size + align - JIT_EXECMEM_GRANULE, 0)) &&
+        fit(b, size, align, start))
+        return b;
+    return NULL;
 }
 
 enum jit_err jit_execmem_alloc(struct jit_execmem *mem, size_t size, size_t align, struct jit_code *out)
@@ -356,35 +728,48 @@ enum jit_err jit_execmem_alloc(struct jit_execmem *mem, size_t size, size_t alig
     size = round_up(size, JIT_EXECMEM_GRANULE);
 
     pthread_mutex_lock(&mem->lock);
-    enum jit_err e;
-    size_t start = 0;
-    for (struct region *r = mem->regions; r; r = r->next)
-        for (struct block *b = r->blocks; b; b = b->next)
-            if (fit(r, b, size, align, &start)) {
-                e = carve(mem, r, b, start, size, out);
-                goto done;
-            }
-    struct region *r;
-    size_t rsize = size > mem->region_size ? round_up(size, mem->page) : mem->region_size;
-    e = region_new(mem, rsize, &r);
-    if (e == JIT_OK) {
-        fit(r, r->blocks, size, align, &start); /* page-aligned: always fits */
-        e = carve(mem, r, r->blocks, start, size, out);
+    enum jit_err e = JIT_OK;
+    /* Up to three new hash entries: a new region's block, lead and tail. */
+    struct block *lead = ht_reserve(mem, 3) ? block_get(mem) : NULL;
+    struct block *tail = lead ? block_get(mem) : NULL;
+    if (!tail) {
+        if (lead)
+            block_put(mem, lead);
+        e = JIT_ERR_NO_MEMORY;
+        goto done;
     }
+    uintptr_t start = 0;
+    struct block *b = find_fit(mem, size, align, &start);
+    if (!b) {
+        struct region *r;
+        size_t rsize = size > mem->region_size ? round_up(size, mem->page) : mem->region_size;
+        e = region_new(mem, rsize, &r);
+        if (e != JIT_OK) {
+            block_put(mem, lead);
+            block_put(mem, tail);
+            goto done;
+        }
+        b = r->blocks;
+        fit(b, size, align, &start); /* page-aligned: always fits */
+    }
+    carve(mem, b, start, size, lead, tail, out);
 done:
     pthread_mutex_unlock(&mem->lock);
     return e;
 }
 
-static void unlink_block(struct region *r, struct block *b)
+/* Take b off its region's list and the address tree; recycle it. */
+static void unlink_block(struct jit_execmem *m, struct block *b)
 {
     if (b->prev)
         b->prev->next = b->next;
     else
-        r->blocks = b->next;
+        b->r->blocks = b->next;
     if (b->next)
         b->next->prev = b->prev;
-    free(b);
+    start_set(b, false);
+    ht_remove(m, b->start);
+    block_put(m, b);
 }
 
 enum jit_err jit_execmem_free(struct jit_execmem *mem, void *rx)
@@ -393,8 +778,7 @@ enum jit_err jit_execmem_free(struct jit_execmem *mem, void *rx)
         return JIT_ERR_INVALID_ARG;
     pthread_mutex_lock(&mem->lock);
     enum jit_err e = JIT_OK;
-    struct region *r = region_of(mem, rx, false);
-    struct block *b = r ? block_at(r, (size_t)((uint8_t *)rx - r->rx)) : NULL;
+    struct block *b = block_at(mem, (uintptr_t)rx);
     if (!b) {
         e = JIT_ERR_NOT_OWNED;
         goto out;
@@ -403,43 +787,57 @@ enum jit_err jit_execmem_free(struct jit_execmem *mem, void *rx)
         e = JIT_ERR_DOUBLE_FREE; /* inside a free range: freed before */
         goto out;
     }
-    if (r->rx + b->off != (uint8_t *)rx) {
+    if (b->start != (uintptr_t)rx) {
         e = JIT_ERR_NOT_OWNED; /* interior pointer */
         goto out;
     }
+    struct region *r = b->r;
+    size_t off = off_of(b);
     /* Trap-fill first, so a stray call into the freed range traps at once. */
     if (mem->mode == JIT_EXECMEM_MPROTECT)
-        e = pages_write(mem, r, b->off, b->size, true);
+        e = pages_write(mem, r, off, b->size, true);
     if (e == JIT_OK) {
-        jit_arch_trap_fill(r->rw + b->off, b->size);
+        jit_arch_trap_fill(r->rw + off, b->size);
         if (mem->mode == JIT_EXECMEM_MPROTECT)
-            e = pages_write(mem, r, b->off, b->size, false);
-        enum jit_err fe = publish(mem, r, b->off, b->size);
+            e = pages_write(mem, r, off, b->size, false);
+        enum jit_err fe = publish(mem, r, off, b->size);
         if (e == JIT_OK)
             e = fe;
     }
     mem->in_use -= b->size;
     mem->allocations--;
-    b->free = true;
     if (b->next && b->next->free) {
-        b->size += b->next->size;
-        unlink_block(r, b->next);
+        struct block *n = b->next;
+        free_remove(mem, n);
+        b->size += n->size;
+        unlink_block(mem, n);
     }
     if (b->prev && b->prev->free) {
-        b->prev->size += b->size;
-        unlink_block(r, b);
+        struct block *p = b->prev;
+        free_remove(mem, p); /* its size (key) changes */
+        p->size += b->size;
+        unlink_block(mem, b);
+        b = p;
     }
+    free_insert(mem, b);
     /* Give a wholly free region back, unless it is the last one. */
-    if (r->blocks->free && !r->blocks->next && (mem->regions != r || r->next)) {
-        struct region **pp = &mem->regions;
-        while (*pp != r)
-            pp = &(*pp)->next;
-        *pp = r->next;
-        region_unmap(mem, r);
-    }
+    if (b->size == r->size && mem->nregions > 1)
+        region_release(mem, r);
 out:
     pthread_mutex_unlock(&mem->lock);
     return e;
+}
+
+/* The live block holding rx or rw address addr, or NULL. */
+static struct block *live_at(const struct jit_execmem *m, const void *addr, bool rw_too)
+{
+    struct block *b = block_at(m, (uintptr_t)addr);
+    if (!b && rw_too && m->mode == JIT_EXECMEM_DUAL_MAP) {
+        struct region *r = region_of(m, addr, true);
+        if (r)
+            b = block_at(m, (uintptr_t)r->rx + (size_t)((const uint8_t *)addr - r->rw));
+    }
+    return b && !b->free ? b : NULL;
 }
 
 enum jit_err jit_execmem_query(struct jit_execmem *mem, const void *addr, struct jit_code *out)
@@ -448,18 +846,12 @@ enum jit_err jit_execmem_query(struct jit_execmem *mem, const void *addr, struct
         return JIT_ERR_INVALID_ARG;
     pthread_mutex_lock(&mem->lock);
     enum jit_err e = JIT_ERR_NOT_OWNED;
-    struct region *r = region_of(mem, addr, true);
-    if (r) {
-        const uint8_t *base = (const uint8_t *)addr >= r->rx && (const uint8_t *)addr < r->rx + r->size
-                                  ? r->rx
-                                  : r->rw;
-        struct block *b = block_at(r, (size_t)((const uint8_t *)addr - base));
-        if (b && !b->free) {
-            out->rw = r->rw + b->off;
-            out->rx = r->rx + b->off;
-            out->size = b->size;
-            e = JIT_OK;
-        }
+    struct block *b = live_at(mem, addr, true);
+    if (b) {
+        out->rw = b->r->rw + off_of(b);
+        out->rx = (void *)b->start;
+        out->size = b->size;
+        e = JIT_OK;
     }
     pthread_mutex_unlock(&mem->lock);
     return e;
@@ -471,17 +863,10 @@ enum jit_err jit_execmem_stats(struct jit_execmem *mem, struct jit_execmem_stats
         return JIT_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&mem->lock);
-    for (struct region *r = mem->regions; r; r = r->next) {
-        out->regions++;
-        for (struct block *b = r->blocks; b; b = b->next) {
-            if (!b->free)
-                continue;
-            out->bytes_free += b->size;
-            out->free_ranges++;
-            if (b->size > out->largest_free)
-                out->largest_free = b->size;
-        }
-    }
+    out->regions = mem->nregions;
+    out->bytes_free = mem->bytes_free;
+    out->free_ranges = mem->free_ranges;
+    out->largest_free = largest_free(mem);
     out->bytes_in_use = mem->in_use;
     out->allocations = mem->allocations;
     pthread_mutex_unlock(&mem->lock);
@@ -494,17 +879,14 @@ static enum jit_err live_range(struct jit_execmem *m, void *rx, size_t size, str
 {
     if (!rx || size == 0)
         return JIT_ERR_INVALID_ARG;
-    struct region *r = region_of(m, rx, false);
-    if (!r)
+    struct block *b = live_at(m, rx, false);
+    if (!b)
         return JIT_ERR_NOT_OWNED;
-    size_t o = (size_t)((uint8_t *)rx - r->rx);
-    struct block *b = block_at(r, o);
-    if (!b || b->free)
-        return JIT_ERR_NOT_OWNED;
-    if (size > b->off + b->size - o)
+    size_t o = (size_t)((uintptr_t)rx - b->start);
+    if (size > b->size - o)
         return JIT_ERR_INVALID_ARG;
-    *rp = r;
-    *off = o;
+    *rp = b->r;
+    *off = off_of(b) + o;
     return JIT_OK;
 }
 
@@ -562,6 +944,14 @@ void jit_execmem_destroy(struct jit_execmem *mem)
         mem->regions = r->next;
         region_unmap(mem, r);
     }
+    while (mem->slabs) {
+        struct slab *s = mem->slabs;
+        mem->slabs = s->next;
+        free(s);
+    }
+    free(mem->by_rx);
+    free(mem->by_rw);
+    free(mem->ht);
     pthread_mutex_destroy(&mem->lock);
     free(mem);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -875,6 +876,171 @@ TAP_CASE(allocator_thread_safety)
         TAP_CHECK_EQ(s.regions, 1);
         jit_execmem_destroy(m);
     }
+}
+
+/* --- randomized test against a model ---------------------------------------- */
+
+/* Under qemu-user uname() reports the guest machine while the kernel's own
+ * /proc/sys/kernel/arch names the host's: they differ only when emulated. */
+static int emulated(void)
+{
+    struct utsname u;
+    char host[64] = "";
+    FILE *f = fopen("/proc/sys/kernel/arch", "r");
+    if (!f)
+        return 0;
+    int ok = fgets(host, sizeof host, f) != NULL;
+    fclose(f);
+    if (!ok || uname(&u) != 0)
+        return 0;
+    host[strcspn(host, "\n")] = 0;
+    return strcmp(host, u.machine) != 0;
+}
+
+/* 1,000,000 operations natively; JIT_RANDOM_OPS=N sets the count, and under
+ * qemu it is 50,000 unless that variable says otherwise. */
+static long random_ops(void)
+{
+    const char *v = getenv("JIT_RANDOM_OPS");
+    if (v && *v)
+        return strtol(v, NULL, 10);
+    return emulated() ? 50000 : 1000000;
+}
+
+struct model_alloc {
+    uint8_t *rx, *rw;
+    size_t size;
+    uint8_t tag;
+};
+
+static uint64_t model_rng;
+static uint32_t model_rnd(void)
+{
+    model_rng ^= model_rng << 13;
+    model_rng ^= model_rng >> 7;
+    model_rng ^= model_rng << 17;
+    return (uint32_t)(model_rng >> 11);
+}
+
+static int all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != v)
+            return 0;
+    return 1;
+}
+
+/* One run: random allocs (mixed sizes, some over-aligned), frees, queries,
+ * interior and double frees; the model is the list of live allocations, each
+ * filled with its own tag byte (an overlap would overwrite a neighbour's
+ * tag). Checked on every operation: results, alignment, new ranges
+ * trap-filled, freed ranges trap-filled, and the stats against the model.
+ * Returns the number of failed checks (the first few are reported). */
+static long model_run(enum jit_execmem_mode mode, long ops, uint64_t seed)
+{
+    enum { LIVE_CAP = 4096, PAT = 64 * 1024 };
+    struct jit_execmem *m = mk(mode, 0, 0);
+    if (!m)
+        return 1;
+    static struct model_alloc live[LIVE_CAP];
+    static uint8_t trap[PAT];
+    jit_arch_trap_fill(trap, sizeof trap);
+    long pg = sysconf(_SC_PAGESIZE), bad = 0;
+    size_t nlive = 0, in_use = 0, target = 100;
+    model_rng = seed;
+#define MODEL_CHECK(cond, ...)                                                                     \
+    do {                                                                                           \
+        if (!(cond) && bad++ < 5)                                                                  \
+            TAP_CHECKF(cond, __VA_ARGS__);                                                         \
+    } while (0)
+    for (long i = 0; i < ops && bad < 100; i++) {
+        if (i % 20000 == 0) /* a new phase: grow or shrink towards another size */
+            target = model_rnd() % 3000;
+        struct jit_execmem_stats s0, s;
+        jit_execmem_stats(m, &s0);
+        int do_alloc = nlive == 0 || (nlive < LIVE_CAP && (model_rnd() % 2048) < (nlive < target ? 1400u : 648u));
+        if (do_alloc) {
+            uint32_t r = model_rnd() % 100;
+            size_t asked = r < 70 ? 1 + model_rnd() % 256 : r < 95 ? 256 + model_rnd() % 1793 : 2048 + model_rnd() % 14337;
+            size_t align = model_rnd() % 20 == 0 ? (size_t)32 << (model_rnd() % 8) : 0;
+            if (align > (size_t)pg)
+                align = (size_t)pg;
+            struct jit_code c;
+            enum jit_err e = jit_execmem_alloc(m, asked, align, &c);
+            MODEL_CHECK(e == JIT_OK, "op %ld: alloc %zu/%zu: %s", i, asked, align, jit_err_str(e));
+            if (e != JIT_OK)
+                continue;
+            MODEL_CHECK(c.size >= asked && c.size % JIT_EXECMEM_GRANULE == 0 && c.size >= JIT_EXECMEM_MIN_ALLOC,
+                        "op %ld: size %zu for %zu", i, c.size, asked);
+            MODEL_CHECK((uintptr_t)c.rx % (align ? align : JIT_EXECMEM_GRANULE) == 0, "op %ld: %p not %zu-aligned", i, c.rx, align);
+            MODEL_CHECK(mode == JIT_EXECMEM_DUAL_MAP ? c.rw != c.rx : c.rw == c.rx, "op %ld: views", i);
+            MODEL_CHECK(memcmp(c.rx, trap, c.size) == 0, "op %ld: new range %p+%zu not trap-filled", i, c.rx, c.size);
+            struct model_alloc *a = &live[nlive++];
+            *a = (struct model_alloc){c.rx, c.rw, c.size, (uint8_t)(1 + i % 251)};
+            in_use += c.size;
+            if (mode == JIT_EXECMEM_MPROTECT)
+                MODEL_CHECK(jit_execmem_begin_write(m, c.rx, c.size) == JIT_OK, "op %ld: begin_write", i);
+            memset(a->rw, a->tag, a->size);
+            if (mode == JIT_EXECMEM_MPROTECT)
+                MODEL_CHECK(jit_execmem_end_write(m, c.rx, c.size) == JIT_OK, "op %ld: end_write", i);
+        } else {
+            size_t k = model_rnd() % nlive;
+            struct model_alloc a = live[k];
+            MODEL_CHECK(all_bytes(a.rx, a.size, a.tag), "op %ld: %p+%zu overwritten (overlap)", i, a.rx, a.size);
+            struct jit_code q;
+            size_t in = (model_rnd() % a.size) & ~(size_t)3;
+            MODEL_CHECK(jit_execmem_query(m, a.rx + in, &q) == JIT_OK && q.rx == a.rx && q.rw == a.rw && q.size == a.size,
+                        "op %ld: query %p+%zu", i, a.rx, in);
+            MODEL_CHECK(jit_execmem_query(m, a.rw + in, &q) == JIT_OK && q.rx == a.rx, "op %ld: query rw", i);
+            if (a.size > JIT_EXECMEM_GRANULE)
+                MODEL_CHECK(jit_execmem_free(m, a.rx + JIT_EXECMEM_GRANULE) == JIT_ERR_NOT_OWNED, "op %ld: interior free", i);
+            enum jit_err e = jit_execmem_free(m, a.rx);
+            MODEL_CHECK(e == JIT_OK, "op %ld: free %p: %s", i, a.rx, jit_err_str(e));
+            live[k] = live[--nlive];
+            in_use -= a.size;
+            jit_execmem_stats(m, &s);
+            if (s.regions == s0.regions) { /* its region is still mapped */
+                MODEL_CHECK(memcmp(a.rx, trap, a.size) == 0, "op %ld: freed %p+%zu not trap-filled", i, a.rx, a.size);
+                e = jit_execmem_free(m, a.rx);
+                MODEL_CHECK(e == JIT_ERR_DOUBLE_FREE, "op %ld: double free: %s", i, jit_err_str(e));
+                MODEL_CHECK(jit_execmem_query(m, a.rx, &q) == JIT_ERR_NOT_OWNED, "op %ld: query freed", i);
+            }
+        }
+        jit_execmem_stats(m, &s);
+        MODEL_CHECK(s.allocations == nlive && s.bytes_in_use == in_use, "op %ld: stats %zu/%zu live, %zu/%zu B", i,
+                    s.allocations, nlive, s.bytes_in_use, in_use);
+        MODEL_CHECK(s.bytes_in_use + s.bytes_free == s.regions * JIT_EXECMEM_DEFAULT_REGION_SIZE,
+                    "op %ld: %zu + %zu B != %zu regions", i, s.bytes_in_use, s.bytes_free, s.regions);
+        MODEL_CHECK(s.largest_free <= s.bytes_free && (s.bytes_free == 0) == (s.free_ranges == 0) &&
+                        s.free_ranges * JIT_EXECMEM_GRANULE <= s.bytes_free,
+                    "op %ld: free stats", i);
+    }
+    while (nlive) {
+        struct model_alloc a = live[--nlive];
+        MODEL_CHECK(all_bytes(a.rx, a.size, a.tag), "end: %p+%zu overwritten", a.rx, a.size);
+        MODEL_CHECK(jit_execmem_free(m, a.rx) == JIT_OK, "end: free");
+    }
+    struct jit_execmem_stats s;
+    jit_execmem_stats(m, &s);
+    MODEL_CHECK(s.allocations == 0 && s.bytes_in_use == 0 && s.regions == 1 && s.free_ranges == 1 &&
+                    s.largest_free == JIT_EXECMEM_DEFAULT_REGION_SIZE,
+                "end: %zu live, %zu regions, %zu free ranges", s.allocations, s.regions, s.free_ranges);
+#undef MODEL_CHECK
+    jit_execmem_destroy(m);
+    return bad;
+}
+
+TAP_CASE(randomized_against_model)
+{
+    long ops = random_ops();
+    /* RWX: the allocator alone, the full count; the W^X modes pay syscalls per
+     * free (and mprotect per write), so a tenth and a twentieth. */
+    long bad = model_run(JIT_EXECMEM_RWX, ops, 0x2545f4914f6cdd1dull);
+    long bad_dual = model_run(JIT_EXECMEM_DUAL_MAP, ops / 10, 0x9e3779b97f4a7c15ull);
+    long bad_mp = model_run(JIT_EXECMEM_MPROTECT, ops / 20, 0xd1b54a32d192ed03ull);
+    tap_diag("model: %ld rwx + %ld dual-map + %ld mprotect operations%s", ops, ops / 10, ops / 20,
+             emulated() ? " (scaled down: emulated)" : "");
+    TAP_CHECKF(bad == 0 && bad_dual == 0 && bad_mp == 0, "%ld + %ld + %ld failed checks", bad, bad_dual, bad_mp);
 }
 
 /* --- bad arguments ------------------------------------------------------------ */
