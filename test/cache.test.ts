@@ -1,6 +1,7 @@
 // The cache: nothing changed -> nothing rebuilt or rerun; a changed input
 // reruns exactly the cells it affects; --no-cache reruns everything.
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -92,5 +93,32 @@ describe('the cache key covers the runner', () => {
     expect((await runCli(args, { env })).code).toBe(0);
     const cells = readStatus(ws).cells.filter((c) => !c.reason?.startsWith('not selected'));
     expect(cells.map((c) => [c.id, c.status, c.cached]).sort()).toEqual([['good-wrapped-gcc', 'pass', false], ['good-x86_64-gcc', 'pass', true]]);
+  }, 120_000);
+});
+
+describe('the cache key of one toolchain override', () => {
+  let ws: Workspace;
+  afterAll(() => ws?.cleanup());
+
+  it('reruns only the cells of the toolchain whose arch override changed', async () => {
+    ws = makeWorkspace();
+    const env = { MATRIX_CACHE_DIR: join(ws.dir, 'cache') };
+    const args = ['run', '--config', ws.matrixFile, '--out', ws.reportsDir, '--arch', 'x86_64'];
+    const yaml = fixtureMatrix(makeTarget('good', stage));
+    ws.writeMatrix(yaml);
+    expect((await runCli(args, { env })).code).toBe(0);
+    // Give x86_64 an llvm-only override: the gcc cell's inputs did not change.
+    ws.writeMatrix(yaml.replace('    family: x86\n', '    family: x86\n    toolchains:\n      llvm: { cflags: [-O2] }\n'));
+    expect((await runCli(args, { env })).code).toBe(0);
+    const cells = readStatus(ws).cells.filter((c) => c.arch === 'x86_64');
+    expect(cells.map((c) => [c.id, c.cached]).sort()).toEqual([['good-x86_64-gcc', true], ['good-x86_64-llvm', false]]);
+    // Each build gets its share of the cores (make -j), not all of them while other cells build too.
+    const cores = availableParallelism();
+    const share = Math.max(1, Math.ceil(cores / cores));
+    const llvm = cells.find((c) => c.id === 'good-x86_64-llvm')!;
+    expect(llvm.stages.find((x) => x.name === 'build')!.command).toContain(` -j${share}`);
+    await runCli([...args, '--jobs', '1', '--no-cache', '--toolchain', 'llvm'], { env });
+    const alone = readStatus(ws).cells.find((c) => c.id === 'good-x86_64-llvm')!;
+    expect(alone.stages.find((x) => x.name === 'build')!.command).toContain(` -j${cores}`);
   }, 120_000);
 });
