@@ -694,14 +694,21 @@ struct conc {
     int bad;             /* __atomic: wrong or out-of-order results */
     unsigned long calls; /* __atomic */
     unsigned long batches; /* __atomic: callers' progress */
+    /* __atomic: each caller's own progress, so the replacer can wait for every
+     * one of them (a total would let one descheduled caller hold its epoch
+     * while the others count, and retired code would pile up). */
+    unsigned long progress[CONC_CALLERS];
+    int next_id; /* __atomic */
 };
 
 static void *caller(void *p)
 {
     struct conc *c = p;
     struct jit_epoch_thread *t;
+    int id = __atomic_fetch_add(&c->next_id, 1, __ATOMIC_RELAXED);
     if (jit_epoch_register(c->ep, &t) != JIT_OK) {
         __atomic_add_fetch(&c->bad, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&c->progress[id], ~0ul, __ATOMIC_RELEASE); /* never wait for it */
         return NULL;
     }
     void **slot = jit_fn_slot(c->fn);
@@ -717,6 +724,7 @@ static void *caller(void *p)
         }
         jit_epoch_quiescent(t);
         __atomic_add_fetch(&c->batches, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&c->progress[id], 1, __ATOMIC_RELEASE);
         sched_yield(); /* leave the replacer a core on a busy 2-core host */
     }
     jit_epoch_unregister(c->ep, t);
@@ -746,12 +754,17 @@ static void conc_child(void *p)
     size_t max_allocs = 0;
     for (int k = 1; k <= c->replacements; k++) {
         void *old;
-        /* Every 8 replacements wait for callers to make progress, so calls
-         * really overlap replacements from the first to the last. */
+        /* Every 8 replacements wait until every caller made progress (and so
+         * passed a quiescent point), so calls really overlap replacements from
+         * the first to the last and no caller holds its epoch for long,
+         * however the host schedules the threads. */
         if ((k & 7) == 1) {
-            unsigned long b = __atomic_load_n(&c->batches, __ATOMIC_RELAXED);
-            while (__atomic_load_n(&c->batches, __ATOMIC_RELAXED) < b + CONC_CALLERS)
-                sched_yield();
+            unsigned long seen[CONC_CALLERS];
+            for (int i = 0; i < CONC_CALLERS; i++)
+                seen[i] = __atomic_load_n(&c->progress[i], __ATOMIC_ACQUIRE);
+            for (int i = 0; i < CONC_CALLERS; i++)
+                while (seen[i] != ~0ul && __atomic_load_n(&c->progress[i], __ATOMIC_ACQUIRE) == seen[i])
+                    sched_yield();
         }
         jit_emit_ret_const(buf, sizeof buf, k, &len);
         if (jit_execmem_alloc(c->mem, len, 0, &code) != JIT_OK ||
