@@ -7,6 +7,7 @@
 #   direct j into b.
 #   s390x-ops-align2: each op section's `.align 8` becomes `.align 2` (GCC;
 #   see below).
+#   arc-align4: see below (ARC branches count from PCL, the 4-aligned PC).
 #   alpha-plain-br: GCC marks a direct tail branch `br $31,sym !samegp`
 #   (BRSGP: skip the target's ldgp), which GNU ld refuses against the
 #   linker script's end symbols ("!samegp reloc against symbol without
@@ -23,6 +24,14 @@ elseif(REWRITE STREQUAL "s390x-ops-align2")
   string(REGEX REPLACE "(\n[ \t]*\\.section[ \t]+cj[ABC]s_[A-Za-z0-9_]+[^\n]*\n[ \t]*)\\.align[ \t]+8" "\\1.align\t2" text "${text}")
 elseif(REWRITE STREQUAL "alpha-plain-br")
   string(REGEX REPLACE "[ \t]+!samegp" "" text "${text}")
+elseif(REWRITE STREQUAL "arc-align4")
+  # ARC branches and pcl operands count from PCL (the address with bits 1:0
+  # cleared), so a copy must sit at its template's address mod 4. 4-align
+  # each direct branch to an op's end symbol (the tail jump) and each op's
+  # end (`.size` of a cj<V>_ function): every op is then a multiple of 4
+  # bytes, stripped or not. GNU as pads with nop_s.
+  string(REGEX REPLACE "\n([ \t]+)b([ \t]+)@?(cj[ABC]e_)" "\n\\1.balign 4\n\\1b\\2@\\3" text "${text}")
+  string(REGEX REPLACE "\n([ \t]*)\\.size([ \t]+cj[ABC]_)" "\n\\1.balign 4\n\\1.size\\2" text "${text}")
 elseif(NOT REWRITE STREQUAL "none")
   message(FATAL_ERROR "rewrite_asm.cmake: unknown rewrite '${REWRITE}' (CJ_ASM_REWRITE)")
 endif()
