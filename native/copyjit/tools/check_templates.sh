@@ -31,6 +31,10 @@ if [ ! -r "$obj" ]; then
     echo "Bail out! no op object $obj" >&2
     exit 2
 fi
+if ! command -v "$objdump" >/dev/null 2>&1; then
+    echo "Bail out! $objdump is not installed (binutils-$triple; OBJDUMP= names another)"
+    exit 2
+fi
 tmp=${TMPDIR:-/tmp}/cj-check.$$
 trap 'rm -f "$tmp.t" "$tmp.h" "$tmp.d"' EXIT INT TERM
 if ! "$objdump" -t "$obj" >"$tmp.t" || ! "$objdump" -h "$obj" >"$tmp.h" || ! "$objdump" -dr "$obj" >"$tmp.d"; then
