@@ -106,9 +106,10 @@ function is_call(t, next_t,    m) {
 }
 function is_delay(t,    m) { m = mnem(t); return m ~ /^(nop|nop_s|nopr|nop\.n)$/ }
 function is_pair_jump(t,    m) { m = mnem(t); return m ~ /^(jr|jalr)$/ }  # riscv auipc + jr
-function pcrel(typ) {
-    if (typ ~ /GOT|TLS|TPOFF|DTP|PG_|PAGE|ABS|GPREL|GPDISP|SEGREL|LITERAL/) return 0
-    return typ ~ /PC|PLT|JUMP|CALL|BR|JAL|IND12W|REL32|WDISP|PREL|DBL/
+function pcrel(typ,    k) {
+    k = typ; sub(/^R_[A-Za-z0-9]+_/, "", k)  # the kind, without R_<ARCH>_ (R_PPC_ADDR32 is no "PC")
+    if (k ~ /GOT|TLS|TPOFF|DTP|PG_|PAGE|ABS|GPREL|GPDISP|SEGREL|LITERAL|RELATIVE|TOC/) return 0
+    return k ~ /PC|PLT|JUMP|CALL|BR|JAL|IND12W|REL[0-9]|WDISP|PREL|DBL/
 }
 END {
     flush()
