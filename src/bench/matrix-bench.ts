@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const file = resolve(process.argv[2] ?? 'matrix.yaml');
   const { config, hash } = await loadMatrixFileWithHash(file);
   const cores = os.availableParallelism();
-  const options: RunOptions = { jobs: cores, retries: 0, timeout: config.defaults.timeout, cache: true, verbose: false, buildParallel: cores };
+  // As `matrix run` does: every core a cell, each build its share of the cores.
+  const options: RunOptions = { jobs: cores, retries: 0, timeout: config.defaults.timeout, cache: true, verbose: false, buildParallel: Math.max(1, Math.ceil(cores / cores)) };
   const cacheDir = join(os.tmpdir(), `matrix-bench-${process.pid}`);
   rmSync(cacheDir, { recursive: true, force: true });
 
