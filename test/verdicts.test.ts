@@ -131,6 +131,7 @@ expectations:
     const c = cell('native-only-aarch64-gcc');
     expect(c.status).toBe('skip');
     expect(c.reason).toMatch(/no test stage ran here: runs only natively/);
+    expect(c.stage).toBe('build');
     expect(cell('native-only-x86_64-gcc').status).toBe('pass');
   });
 
@@ -196,6 +197,7 @@ expectations:
     const c = cell('buildonly-noemu-gcc');
     expect(c.status).toBe('skip');
     expect(c.reason).toBe('built and checked on the host (elf-check); not run: no qemu-user emulator exists for noemu');
+    expect(c.stage).toBe('elf-check'); // the stage that ran, not a skipped one
     expect(c.stages.map((s) => [s.name, s.status])).toEqual([['probe', 'pass'], ['build', 'pass'], ['tests', 'skip'], ['elf-check', 'pass']]);
   });
 

@@ -40,9 +40,10 @@ export function cellVerdict(plan: CellPlan, stages: readonly StageResult[], flak
   return { status: 'pass', extra: { stage: ran[ran.length - 1]!.name } };
 }
 
+/** The stage a skipped cell names: the last run stage that ran (a host check), else the build. */
 function lastRunStage(plan: CellPlan, stages: readonly StageResult[]): StageResult | undefined {
   const names = new Set(plan.stages.map((s) => s.spec.name));
-  return [...stages].reverse().find((s) => names.has(s.name)) ?? stages[stages.length - 1];
+  return [...stages].reverse().find((s) => names.has(s.name) && s.status !== 'skip') ?? [...stages].reverse().find((s) => s.name === 'build') ?? stages[stages.length - 1];
 }
 
 /** Why a cell that built has no test that ran and passed. */
