@@ -99,7 +99,7 @@ export function helpText(command?: string): string {
   if (!command || !(command in COMMANDS)) {
     const lines = ['usage: matrix <command> [options]', '', 'commands:'];
     for (const [name, text] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${text}`);
-    lines.push('', 'exit codes: 0 every cell as expected, 1 an unexpected result (fail, xpass, timeout, error),', '            2 usage or configuration error, 3 internal error, 130 interrupted');
+    lines.push('', 'exit codes: 0 every cell as expected, 1 an unexpected result (fail, xpass, timeout, error, flaky),', '            2 usage, configuration or environment error, 3 internal error (a bug), 128+signal interrupted');
     return lines.join('\n');
   }
   const lines = [`usage: matrix ${command} [options]`, '', COMMANDS[command]!, '', 'options:'];
