@@ -192,7 +192,9 @@ describe('GitHub Actions workflow', () => {
     expect(wf.jobs.shard!.strategy!.matrix.shard).toEqual([1, 2, 3]);
     const shardRuns = wf.jobs.shard!.steps.map((s) => s.run ?? s.uses).join('\n');
     expect(shardRuns).toContain('bash scripts/setup.sh');
-    expect(shardRuns).toContain('npx matrix run --shard ${{ matrix.shard }}/3 --out reports');
+    // The workspace's matrix.yaml is a copy of the repository's, which has a nightly profile: the job runs it.
+    expect(shardRuns).toContain('npx matrix doctor --install --profile nightly');
+    expect(shardRuns).toContain('npx matrix run --profile nightly --shard ${{ matrix.shard }}/3 --out reports');
     expect(wf.jobs.shard!.steps.find((s) => s.uses === 'actions/setup-node@v4')!.with!.cache).toBe('npm');
     expect(shardRuns).toContain('actions/upload-artifact@v4');
     expect(wf.jobs.merge!.needs).toBe('shard');

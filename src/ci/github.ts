@@ -12,12 +12,14 @@ export interface WorkflowOptions {
   cron?: string;
   /** Debian image the jobs run in (this project's machine kind). */
   image?: string;
+  /** The matrix.yaml profile the nightly runs (every version and CPU variant). */
+  profile?: string;
 }
 
 export function githubWorkflow(options: WorkflowOptions): Record<string, unknown> {
   const image = options.image ?? 'debian:bookworm';
   const shardList = Array.from({ length: options.shards }, (_, i) => i + 1);
-  const configArgs = options.config === 'matrix.yaml' ? '' : ` --config ${options.config}`;
+  const configArgs = `${options.config === 'matrix.yaml' ? '' : ` --config ${options.config}`}${options.profile ? ` --profile ${options.profile}` : ''}`;
   const checkout = { uses: 'actions/checkout@v4' };
   const node = { uses: 'actions/setup-node@v4', with: { 'node-version': 22, cache: 'npm' } };
   const restoreHistory = {
@@ -45,6 +47,7 @@ export function githubWorkflow(options: WorkflowOptions): Record<string, unknown
           checkout,
           node,
           { name: 'Install toolchains, qemu-user and npm dependencies', run: 'bash scripts/setup.sh' },
+          ...(options.profile ? [{ name: `Install what profile ${options.profile} adds (compiler versions)`, run: `npx matrix doctor --install${configArgs}` }] : []),
           restoreHistory,
           { name: 'Run the shard', run: `npx matrix run${configArgs} --shard \${{ matrix.shard }}/${options.shards} --out reports` },
           {

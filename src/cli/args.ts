@@ -14,6 +14,7 @@ export interface FlagSpec {
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'config', type: 'string', argument: 'FILE', description: 'matrix file (default: ./matrix.yaml)', commands: ['run', 'list', 'doctor', 'report', 'merge', 'ci', 'bisect', 'repro'] },
+  { name: 'profile', type: 'string', argument: 'P', description: 'a profile of matrix.yaml (default: quick, when it exists; ci github: nightly)', commands: ['run', 'list', 'repro', 'bisect', 'doctor', 'ci'] },
   { name: 'arch', type: 'string', argument: 'a,b', description: 'only these architectures', commands: ['run', 'list'] },
   { name: 'toolchain', type: 'string', argument: 'a,b', description: 'only these toolchains', commands: ['run', 'list'] },
   { name: 'target', type: 'string', argument: 'a,b', description: 'only these targets', commands: ['run', 'list'] },

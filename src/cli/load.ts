@@ -5,6 +5,7 @@ import { OrchestratorError } from '../errors.js';
 import type { Selection } from '../matrix/cells.js';
 import { loadMatrixFileWithHash } from '../matrix/config.js';
 import { checkPathsExist } from '../matrix/paths-exist.js';
+import { applyProfile } from '../matrix/profiles.js';
 import { nearest as nearestName } from '../matrix/suggest.js';
 import type { MatrixConfig } from '../matrix/types.js';
 import { list } from './args.js';
@@ -19,7 +20,7 @@ export async function loadMatrix(values: Record<string, string | boolean | undef
   const file = resolve(typeof values.config === 'string' ? values.config : 'matrix.yaml');
   const loaded = await loadMatrixFileWithHash(file);
   if (options.checkPaths !== false) checkPathsExist(loaded.config);
-  return loaded;
+  return { ...loaded, config: applyProfile(loaded.config, typeof values.profile === 'string' ? values.profile : undefined) };
 }
 
 /** --arch/--toolchain/--target, each name checked against the matrix. */

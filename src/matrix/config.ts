@@ -30,6 +30,7 @@ import type {
   Expectation,
   MatrixConfig,
   MatrixDefaults,
+  Profile,
   RunStageSpec,
   SourceLocation,
   TargetSpec,
@@ -56,6 +57,8 @@ import {
   NAME_PATTERN,
   OUTPUT_FORMATS,
   PrepareSchema,
+  ProfileSchema,
+  VariantSchema,
   RUN_WHERE,
   STAGE_KINDS,
   StageSchema,
@@ -179,6 +182,8 @@ const TARGET_KEYS = keyRules(TargetSchema);
 const PREPARE_KEYS = keyRules(PrepareSchema);
 const STAGE_KEYS = keyRules(StageSchema);
 const EXPECTATION_KEYS = keyRules(ExpectationSchema);
+const PROFILE_KEYS = keyRules(ProfileSchema);
+const VARIANT_KEYS = keyRules(VariantSchema);
 
 class Reader {
   constructor(
@@ -576,8 +581,47 @@ class Reader {
       this.fail(bare.location, `toolchain "${bare.name}" has no "cmake_toolchain", which target "${cmakeTarget.name}" (build: cmake) needs; add e.g. cmake_toolchain: toolchains/${bare.kind}.cmake`);
     }
     const expectations = this.expectations(top.get('expectations'), architectures, toolchains, targets);
+    const profiles = this.profiles(top.get('profiles'), architectures, toolchains);
 
-    return { file: this.file, root: path.dirname(this.file), version, defaults, architectures, toolchains, targets, expectations };
+    return { file: this.file, root: path.dirname(this.file), version, defaults, architectures, toolchains, targets, expectations, profiles };
+  }
+
+  profiles(v: Val | undefined, arches: ArchSpec[], toolchains: ToolchainSpec[]): Record<string, Profile> {
+    const out: Record<string, Profile> = {};
+    if (!v) return out;
+    const archNames = arches.map((a) => a.name);
+    const toolchainNames = toolchains.map((t) => t.name);
+    for (const e of this.named(v, 'a mapping of profile name -> { versions, variants, architectures, toolchains }', 'profile')) {
+      const owner = `profile "${e.name}"`;
+      const f = this.fields(e.value, owner, PROFILE_KEYS);
+      const names = (key: 'architectures' | 'toolchains', known: string[]): string[] | undefined => {
+        const val = f.get(key);
+        if (!val) return undefined;
+        return this.list(
+          { ...val, label: `"${key}" of ${owner}` },
+          (item) => {
+            const name = this.str(item, { nonEmpty: true });
+            if (!known.includes(name)) this.fail(item.loc, `${owner} names unknown ${key === 'architectures' ? 'architecture' : 'toolchain'} "${name}"${didYouMean(name, known)}`);
+            return name;
+          },
+          'a list of names',
+        );
+      };
+      const flag = (key: string) => {
+        const val = f.get(key);
+        return val ? this.flag({ ...val, label: `"${key}" of ${owner}` }) : false;
+      };
+      const architectures = names('architectures', archNames);
+      const toolchainList = names('toolchains', toolchainNames);
+      out[e.name] = {
+        versions: flag('versions'),
+        variants: flag('variants'),
+        ...(architectures ? { architectures } : {}),
+        ...(toolchainList ? { toolchains: toolchainList } : {}),
+        location: e.keyLoc,
+      };
+    }
+    return out;
   }
 
   defaults(v: Val | undefined): MatrixDefaults {
@@ -622,7 +666,7 @@ class Reader {
         const version = f.get('version');
         const linker = f.get('linker');
         const packages = f.get('packages');
-        return {
+        const spec: ToolchainSpec = {
           name: e.name,
           kind: this.oneOf(f.get('kind')!, TOOLCHAIN_KINDS),
           version: version ? this.str(version, { numbers: true }) : '',
@@ -632,8 +676,14 @@ class Reader {
           location: e.keyLoc,
           ...(this.flag(f.get('allow_outside')) ? { allowOutside: true } : {}),
         };
+        // `versions: [15, 16]`: one more toolchain per version, named <name>-<N> (clang-15, lld-15...).
+        const versions = f.get('versions');
+        const more = versions
+          ? this.list({ ...versions, label: `"versions" of ${owner}` }, (item) => this.str(item, { numbers: true, nonEmpty: true }), 'a list of versions, e.g. [15, 16, 19]')
+          : [];
+        return [spec, ...more.map((n) => ({ ...spec, name: `${e.name}-${n}`, version: n, base: e.name }))];
       },
-    );
+    ).flat();
   }
 
   packageName(v: Val): string {
@@ -697,9 +747,36 @@ class Reader {
         if (factor) arch.timeoutFactor = this.num({ ...factor, label: `"timeout_factor" of ${owner}` }, { positive: true, max: 1000, unit: 'a multiplier of time limits under qemu' });
         const cpuFamily = f.get('meson_cpu_family');
         if (cpuFamily) arch.mesonCpuFamily = this.str({ ...cpuFamily, label: `"meson_cpu_family" of ${owner}` }, { nonEmpty: true });
-        return arch;
+        const variants = f.get('variants');
+        return [arch, ...(variants ? this.variants({ ...variants, label: `"variants" of ${owner}` }, arch) : [])];
       },
-    );
+    ).flat();
+  }
+
+  /** CPU variants of an arch: each an arch <arch>-<variant> with its flags, qemu CPU and the features a native run needs. */
+  variants(v: Val, base: ArchSpec): ArchSpec[] {
+    return this.named(v, 'a mapping of variant name -> { cflags, ldflags, cpu, needs }', 'variant').map((e) => {
+      const owner = `variant "${e.name}" of architecture "${base.name}"`;
+      const f = this.fields(e.value, owner, VARIANT_KEYS);
+      const name = `${base.name}-${e.name}`;
+      if (name.length > MAX_NAME_LENGTH) this.fail(e.keyLoc, `${owner} makes the architecture name "${name}", longer than ${MAX_NAME_LENGTH} characters`);
+      const cpu = f.get('cpu');
+      const qemuArgs = [...base.qemuArgs];
+      const at = qemuArgs.indexOf('-cpu');
+      if (at >= 0) qemuArgs.splice(at, 2);
+      if (cpu) qemuArgs.push('-cpu', this.str({ ...cpu, label: `"cpu" of ${owner}` }, { nonEmpty: true }));
+      const needs = this.strList(f.get('needs'), { nonEmpty: true });
+      return {
+        ...base,
+        name,
+        cflags: [...base.cflags, ...this.strList(f.get('cflags'))],
+        ldflags: [...base.ldflags, ...this.strList(f.get('ldflags'))],
+        qemuArgs,
+        ...(needs.length ? { needs } : {}),
+        variantOf: { arch: base.name, variant: e.name },
+        location: e.keyLoc,
+      };
+    });
   }
 
   archOverrides(v: Val, arch: string, toolchainNames: string[]): Record<string, ArchToolchainOverride> {

@@ -11,7 +11,7 @@ export const ARGV_PLACEHOLDERS: readonly string[] = [
 /** In a target's host-side prepare command (once per target: no cell, so no build tree or arch). */
 export const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];
 /** In a toolchain's Debian package names. */
-export const PACKAGE_PLACEHOLDERS: readonly string[] = ['triple', 'debian', 'version'];
+export const PACKAGE_PLACEHOLDERS: readonly string[] = ['triple', 'debian', 'version', 'suffix'];
 
 /** Replaces each known `{name}`; an unknown one stays as written (validation has refused it already). */
 export function fillPlaceholders(text: string, values: Readonly<Record<string, string>>): string {

@@ -57,6 +57,26 @@ export const ArchToolchainSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const VariantSchema = Type.Object(
+  {
+    cflags: Type.Optional(strings('compiler flags of this CPU level, e.g. [-march=x86-64-v3]')),
+    ldflags: Type.Optional(strings('extra linker flags')),
+    cpu: Type.Optional(Type.String({ minLength: 1, description: "qemu's -cpu model for this variant, e.g. Haswell, cortex-a53, max" })),
+    needs: Type.Optional(strings('CPU features (/proc/cpuinfo flags) a host needs to run it natively; otherwise it runs under qemu -cpu')),
+  },
+  { additionalProperties: false },
+);
+
+export const ProfileSchema = Type.Object(
+  {
+    versions: Type.Optional(Type.Boolean({ description: "true: the toolchains' extra versions are cells too" })),
+    variants: Type.Optional(Type.Boolean({ description: "true: the architectures' CPU variants are cells too" })),
+    architectures: Type.Optional(strings('only these architectures (after variants)')),
+    toolchains: Type.Optional(strings('only these toolchains (after versions)')),
+  },
+  { additionalProperties: false },
+);
+
 export const ArchSchema = Type.Object(
   {
     triple: Type.String({ minLength: 1, description: 'the GNU triple, e.g. aarch64-linux-gnu' }),
@@ -75,6 +95,7 @@ export const ArchSchema = Type.Object(
     family: Type.Optional(Type.String({ minLength: 1, description: 'the ISA family, e.g. x86, arm, mips, powerpc (native-x86 stages need x86)' })),
     timeout_factor: Type.Optional(factor('multiplier of run-stage time limits when this arch runs under qemu (overrides defaults.timeout_factor.qemu)')),
     meson_cpu_family: Type.Optional(Type.String({ minLength: 1, description: "meson's cpu_family for the generated cross file (default: the triple's first part), e.g. ppc64" })),
+    variants: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN, maxLength: MAX_NAME_LENGTH }), VariantSchema, { description: 'CPU variants: each is an architecture <arch>-<variant> in profiles with variants: true' })),
   },
   { additionalProperties: false },
 );
@@ -85,8 +106,9 @@ export const ToolchainSchema = Type.Object(
     version: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: 'compiler version suffix, e.g. 14' })),
     cmake_toolchain: Type.Optional(Type.String({ minLength: 1, description: 'the CMake toolchain file, e.g. toolchains/gcc.cmake (needed only by cmake targets)' })),
     linker: Type.Optional(Type.String({ description: 'default linker, e.g. lld' })),
-    packages: Type.Optional(strings('Debian packages, with {triple}, {debian} and {version} placeholders')),
+    packages: Type.Optional(strings('Debian packages, with {triple}, {debian}, {version} and {suffix} (-N for a versioned toolchain, else empty) placeholders')),
     allow_outside: Type.Optional(Type.Boolean({ description: 'true to let cmake_toolchain name a file outside the repository' })),
+    versions: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]), { description: 'more compiler versions: each is a toolchain <name>-<N> (clang-N, lld-N; <triple>-gcc-N) in profiles with versions: true' })),
   },
   { additionalProperties: false },
 );
@@ -160,6 +182,7 @@ export const MatrixFileSchema = Type.Object(
     toolchains: named(ToolchainSchema, 'a mapping of toolchain name -> kind, cmake_toolchain'),
     targets: named(TargetSchema, 'a mapping of target name -> build, source, stages'),
     expectations: Type.Optional(Type.Array(ExpectationSchema, { description: 'a list of known failures and skips' })),
+    profiles: Type.Optional(named(ProfileSchema, 'named selections of the matrix (matrix run --profile P); "quick" is the default when it exists')),
   },
   // `x-...` keys hold YAML anchors for reuse, as in compose files.
   { additionalProperties: false, patternProperties: { '^x-': {} }, title: 'matrix.yaml' },

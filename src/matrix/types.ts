@@ -42,6 +42,10 @@ export interface ArchSpec {
   endian?: 'little' | 'big';
   /** ISA family (x86, arm, mips...): `where: native-x86` stages need `x86`. */
   family?: string;
+  /** Set on an architecture made from another's `variants:`: the base arch and the variant's name. */
+  variantOf?: { arch: string; variant: string };
+  /** CPU features a host needs to run it natively (a variant's `needs`). */
+  needs?: string[];
   /** Multiplier of run-stage time limits when this arch runs under qemu. */
   timeoutFactor?: number;
   /** meson's cpu_family in the generated cross file (default: the triple's first part). */
@@ -65,6 +69,8 @@ export interface ToolchainSpec {
   location: SourceLocation;
   /** `allow_outside: true`: cmake_toolchain may name a file outside the repository. */
   allowOutside?: boolean;
+  /** Set on a toolchain made from another's `versions:` list: the one it came from. */
+  base?: string;
 }
 
 export type StageKind = (typeof STAGE_KINDS)[number];
@@ -183,4 +189,17 @@ export interface MatrixConfig {
   toolchains: ToolchainSpec[];
   targets: TargetSpec[];
   expectations: Expectation[];
+  /** Named selections (`--profile`); the run's profile has been applied to the lists above. */
+  profiles: Record<string, Profile>;
+  /** The profile applied, if any. */
+  profile?: string;
+}
+
+/** A named selection of the matrix: axes on or off, and name lists. */
+export interface Profile {
+  versions: boolean;
+  variants: boolean;
+  architectures?: string[];
+  toolchains?: string[];
+  location: SourceLocation;
 }

@@ -1,10 +1,11 @@
 // How a cell's programs execute on this host: directly, under qemu-user with
 // the Debian sysroot, or not at all (with the reason and what to install).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 import type { ArchSpec, RunWhere } from '../matrix/types.js';
 import { which } from '../toolchains/which.js';
+import { hostTriple } from '../toolchains/toolchain.js';
 
 export type Runner =
   | { kind: 'native'; note?: string }
@@ -16,10 +17,41 @@ export type Runner =
 export function runsNatively(arch: ArchSpec, machine: string): boolean {
   if (!arch.nativeOn.includes(machine)) return false;
   // `uname -m` says mips64 on big- and little-endian hosts alike.
-  return !arch.endian || arch.endian === (os.endianness() === 'LE' ? 'little' : 'big');
+  if (arch.endian && arch.endian !== (os.endianness() === 'LE' ? 'little' : 'big')) return false;
+  // A CPU variant runs natively only where the host has its features; otherwise under qemu -cpu.
+  return !arch.needs || missingFeatures(arch.needs).length === 0;
+}
+
+let hostFeatures: Set<string> | undefined;
+
+/** The host CPU's features (`flags` on x86, `Features` on arm) from /proc/cpuinfo. */
+export function cpuFeatures(): Set<string> {
+  if (!hostFeatures) {
+    let text = '';
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      // no /proc: no features known, so no variant runs natively
+    }
+    const line = /^(?:flags|Features)\s*:\s*(.*)$/m.exec(text)?.[1] ?? '';
+    hostFeatures = new Set(line.split(/\s+/).filter(Boolean));
+  }
+  return hostFeatures;
+}
+
+/** The features of `needs` this host's CPU lacks. */
+export function missingFeatures(needs: readonly string[]): string[] {
+  const have = cpuFeatures();
+  return needs.filter((n) => !have.has(n));
 }
 
 export function chooseRunner(arch: ArchSpec, machine: string): Runner {
+  if (arch.nativeOn.includes(machine) && arch.needs && missingFeatures(arch.needs).length) {
+    const viaQemu = qemuRunner(arch);
+    const lacks = `this host's CPU lacks ${missingFeatures(arch.needs).join(', ')}`;
+    if (viaQemu.kind === 'qemu') return { ...viaQemu, note: lacks };
+    return { kind: 'none', reason: `${lacks}, and there is no qemu to run it`, packages: viaQemu.kind === 'none' ? viaQemu.packages : [] };
+  }
   if (runsNatively(arch, machine)) {
     if (!arch.interpreter || existsSync(arch.interpreter)) return { kind: 'native' };
     const viaQemu = qemuRunner(arch);
@@ -35,7 +67,8 @@ function qemuRunner(arch: ArchSpec): Runner {
   if (!arch.qemu) return { kind: 'none', reason: `no qemu-user emulator exists for ${arch.name}`, packages: [], buildOnly: true };
   const qemu = which(arch.qemu);
   if (!qemu) return { kind: 'none', reason: `${arch.qemu} is not installed`, packages: ['qemu-user'], buildOnly: true };
-  const sysroot = `/usr/${arch.triple}`;
+  // The host's own triple has its libraries at / (a variant the host's CPU cannot run).
+  const sysroot = arch.triple === hostTriple(os.machine()) ? '/' : `/usr/${arch.triple}`;
   if (!existsSync(sysroot)) {
     return { kind: 'none', reason: `sysroot ${sysroot} is absent`, packages: [`libc6-${arch.debian}-cross`] };
   }

@@ -17,7 +17,7 @@ import { STATUS, summarize } from '../results/status.js';
 import { changedSinceGood, rememberGoodInputs } from '../cache/last-good.js';
 import { hashJson, SourceHasher, withoutLocations } from '../cache/inputs.js';
 import { ResultCache } from '../cache/store.js';
-import { probeToolchain } from '../toolchains/toolchain.js';
+import { archOverride, probeToolchain } from '../toolchains/toolchain.js';
 import { VersionProbe } from '../toolchains/versions.js';
 import { which } from '../toolchains/which.js';
 import { chooseRunner, type Runner } from '../qemu/runner.js';
@@ -249,7 +249,7 @@ async function cellInputs(cell: Cell, ctx: RunContext, hasher: SourceHasher): Pr
     // How results are classified is part of the result: a fixed classifier reruns cells.
     classifier: ORCHESTRATOR_HASH,
     // Only this toolchain's override of the arch: editing another toolchain's reruns only that one's cells.
-    arch: withoutLocations({ ...cell.arch, toolchains: cell.arch.toolchains[cell.toolchain.name] ?? {} }),
+    arch: withoutLocations({ ...cell.arch, toolchains: archOverride(cell.arch, cell.toolchain) ?? {} }),
     toolchain: withoutLocations(cell.toolchain),
     target: withoutLocations(cell.target),
     compiler: tc.compiler ? await ctx.shared.probe.version(tc.compiler) : tc.missing,

@@ -28,9 +28,14 @@ export function compilerName(toolchain: ToolchainSpec, arch: ArchSpec): string {
   return toolchain.kind === 'gcc' ? `${arch.triple}-gcc${suffix(toolchain)}` : `clang${suffix(toolchain)}`;
 }
 
+/** The arch's override for this toolchain; a versioned toolchain (llvm-15) inherits its base's (llvm). */
+export function archOverride(arch: ArchSpec, toolchain: ToolchainSpec): ArchSpec['toolchains'][string] | undefined {
+  return arch.toolchains[toolchain.name] ?? (toolchain.base ? arch.toolchains[toolchain.base] : undefined);
+}
+
 /** The -fuse-ld value for this cell ('' = compiler default). */
 export function linkerFor(toolchain: ToolchainSpec, arch: ArchSpec): string {
-  return arch.toolchains[toolchain.name]?.linker ?? toolchain.linker;
+  return archOverride(arch, toolchain)?.linker ?? toolchain.linker;
 }
 
 function linkerBinary(linker: string, toolchain: ToolchainSpec, arch: ArchSpec): string {
@@ -40,11 +45,11 @@ function linkerBinary(linker: string, toolchain: ToolchainSpec, arch: ArchSpec):
 }
 
 export function cflagsFor(toolchain: ToolchainSpec, arch: ArchSpec): string[] {
-  return [...arch.cflags, ...(arch.toolchains[toolchain.name]?.cflags ?? [])];
+  return [...arch.cflags, ...(archOverride(arch, toolchain)?.cflags ?? [])];
 }
 
 export function ldflagsFor(toolchain: ToolchainSpec, arch: ArchSpec): string[] {
-  return [...arch.ldflags, ...(arch.toolchains[toolchain.name]?.ldflags ?? [])];
+  return [...arch.ldflags, ...(archOverride(arch, toolchain)?.ldflags ?? [])];
 }
 
 /**
@@ -56,7 +61,8 @@ export function toolchainPackages(toolchain: ToolchainSpec, arch: ArchSpec, mach
   return toolchain.packages.map((template) => {
     if (isHost && template === 'gcc-{triple}') return toolchain.version ? `gcc-${toolchain.version}` : 'gcc';
     if (isHost && template === 'libc6-dev-{debian}-cross') return 'libc6-dev';
-    return fillPlaceholders(template, { triple: arch.triple, debian: arch.debian, version: toolchain.version });
+    // {suffix}: "-15" for a versioned toolchain (clang-15, lld-15), "" for the default one.
+    return fillPlaceholders(template, { triple: arch.triple, debian: arch.debian, version: toolchain.version, suffix: toolchain.version ? `-${toolchain.version}` : '' });
   });
 }
 

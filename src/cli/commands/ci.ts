@@ -16,11 +16,14 @@ export async function ciCommandLine(values: Record<string, string | boolean | un
   const { config } = await loadMatrix(values, { checkPaths: false });
   const shards = positiveInt('shards', values.shards) ?? 4;
   const output = resolve(config.root, typeof values.output === 'string' ? values.output : '.github/workflows/matrix-nightly.yml');
-  const text = renderWorkflow({ shards, config: relative(config.root, config.file) });
+  // The nightly job runs the nightly profile when matrix.yaml has one: every version and CPU variant.
+  const profile = typeof values.profile === 'string' ? values.profile : config.profiles.nightly ? 'nightly' : undefined;
+  if (profile && !config.profiles[profile]) await loadMatrix({ ...values, profile }, { checkPaths: false }); // the unknown-profile message
+  const text = renderWorkflow({ shards, config: relative(config.root, config.file), ...(profile ? { profile } : {}) });
   await mkdir(dirname(output), { recursive: true });
   const tmp = `${output}.${process.pid}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, output);
-  process.stdout.write(`wrote ${output} (${shards} shard jobs and a merge job)\n`);
+  process.stdout.write(`wrote ${output} (${shards} shard jobs${profile ? ` of profile ${profile}` : ''} and a merge job)\n`);
   return EXIT.ok;
 }

@@ -135,7 +135,8 @@ export async function initProject(dir: string, options: { force?: boolean; aptKn
   const aptKnows = options.aptKnows ?? aptCache;
   const arches: string[] = [];
   const installable: string[] = [];
-  for (const arch of defaults.architectures) {
+  // The base architectures only: a first file has no CPU variants or extra compiler versions.
+  for (const arch of defaults.architectures.filter((a) => !a.variantOf)) {
     const where = available(defaults, arch, machine, aptKnows);
     if (where) arches.push(arch.name);
     if (where === 'installable') installable.push(arch.name);
@@ -160,10 +161,14 @@ export async function initProject(dir: string, options: { force?: boolean; aptKn
     '# The architectures whose toolchains this machine has or `matrix doctor --install` can install.',
     'architectures:',
   );
-  for (const name of arches) lines.push(`  ${name}: ${flow(raw.architectures[name])}${installable.includes(name) ? '   # not installed yet' : ''}`);
+  const base = (entry: unknown): unknown => {
+    const { variants: _variants, ...rest } = entry as Record<string, unknown>;
+    return rest;
+  };
+  for (const name of arches) lines.push(`  ${name}: ${flow(base(raw.architectures[name]))}${installable.includes(name) ? '   # not installed yet' : ''}`);
   lines.push('', 'toolchains:');
   for (const [name, tc] of Object.entries(raw.toolchains)) {
-    const entry: Record<string, unknown> = { ...tc };
+    const { versions: _versions, ...entry }: Record<string, unknown> = { ...tc };
     // The toolchain files ship with matrix; only cmake targets use them.
     if (found.build === 'cmake' && typeof tc.cmake_toolchain === 'string') entry.cmake_toolchain = join(PACKAGE_ROOT, tc.cmake_toolchain);
     else delete entry.cmake_toolchain;

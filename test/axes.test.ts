@@ -1,0 +1,113 @@
+// Toolchain versions and CPU variants as matrix axes, and profiles: the
+// expansion (pure), and a real run of one arch with two clang versions and
+// two CPU variants (one the host runs natively, one it must emulate).
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { parseMatrix } from '../src/matrix/config.js';
+import { expandMatrix } from '../src/matrix/cells.js';
+import { applyProfile } from '../src/matrix/profiles.js';
+import { toolchainPackages } from '../src/toolchains/toolchain.js';
+import { makeWorkspace, readStatus, REPO, runCli, type Workspace } from './helpers/workspace.js';
+
+const MATRIX = `version: 1
+defaults: { timeout: 60, retries: 0, second_opinion: false }
+architectures:
+  x86_64:
+    triple: x86_64-linux-gnu
+    debian: amd64
+    qemu: qemu-x86_64
+    native_on: [x86_64]
+    bits: 64
+    endian: little
+    family: x86
+    toolchains:
+      llvm: { cflags: [-DFROM_THE_BASE_OVERRIDE=1] }
+    variants:
+      v3: { cflags: [-march=x86-64-v3], cpu: max, needs: [avx2] }
+      emulated: { cflags: [-march=x86-64], cpu: max, needs: [a-feature-no-cpu-has] }
+toolchains:
+  llvm:
+    kind: llvm
+    cmake_toolchain: ${join(REPO, 'toolchains/llvm.cmake')}
+    allow_outside: true
+    linker: lld
+    packages: ["clang{suffix}", "lld{suffix}"]
+    versions: [15]
+targets:
+  good:
+    build: make
+    source: targets/good
+    stages:
+      - { name: tests, run: [bin/prog], format: tap }
+profiles:
+  quick: {}
+  nightly: { versions: true, variants: true }
+  only-v3: { variants: true, architectures: [x86_64-v3] }
+`;
+
+describe('axes: expansion and profiles', () => {
+  const config = parseMatrix(MATRIX, join(REPO, 'test/axes.yaml'));
+
+  it('expands versions into <toolchain>-<N> and variants into <arch>-<variant>', () => {
+    expect(config.toolchains.map((t) => [t.name, t.version, t.base])).toEqual([['llvm', '', undefined], ['llvm-15', '15', 'llvm']]);
+    expect(config.architectures.map((a) => a.name)).toEqual(['x86_64', 'x86_64-v3', 'x86_64-emulated']);
+    const v3 = config.architectures[1]!;
+    expect(v3.cflags).toEqual(['-march=x86-64-v3']);
+    expect(v3.qemuArgs).toEqual(['-cpu', 'max']);
+    expect(v3.variantOf).toEqual({ arch: 'x86_64', variant: 'v3' });
+    expect(v3.triple).toBe('x86_64-linux-gnu');
+    // Version placeholders install the right packages.
+    expect(toolchainPackages(config.toolchains[1]!, config.architectures[0]!, 'aarch64')).toEqual(['clang-15', 'lld-15']);
+    expect(toolchainPackages(config.toolchains[0]!, config.architectures[0]!, 'aarch64')).toEqual(['clang', 'lld']);
+  });
+
+  it('quick (the default) keeps the base axes; nightly adds every version and variant', () => {
+    expect(expandMatrix(applyProfile(config)).map((c) => c.id)).toEqual(['good-x86_64-llvm']);
+    expect(expandMatrix(applyProfile(config, 'nightly')).map((c) => c.id)).toEqual([
+      'good-x86_64-llvm', 'good-x86_64-llvm-15', 'good-x86_64-v3-llvm', 'good-x86_64-v3-llvm-15', 'good-x86_64-emulated-llvm', 'good-x86_64-emulated-llvm-15',
+    ]);
+    expect(expandMatrix(applyProfile(config, 'only-v3')).map((c) => c.id)).toEqual(['good-x86_64-v3-llvm']);
+    expect(() => applyProfile(config, 'nighty')).toThrow(/unknown profile "nighty"; did you mean "nightly"\?/);
+  });
+
+  it('refuses a profile naming an unknown architecture, with the nearest name', () => {
+    expect(() => parseMatrix(MATRIX.replace('architectures: [x86_64-v3]', 'architectures: [x86_64-v4]'), join(REPO, 'test/axes.yaml'))).toThrow(/profile "only-v3" names unknown architecture "x86_64-v4"/);
+  });
+});
+
+describe('axes: a real run of two clang versions and two CPU variants', () => {
+  let ws: Workspace;
+  let cells: ReturnType<typeof readStatus>['cells'];
+  beforeAll(async () => {
+    ws = makeWorkspace();
+    ws.writeMatrix(MATRIX);
+    const r = await runCli(['run', '--config', ws.matrixFile, '--out', ws.reportsDir, '--profile', 'nightly'], { env: { MATRIX_CACHE_DIR: join(ws.dir, 'cache') } });
+    expect(r.stderr).not.toMatch(/internal error/);
+    cells = readStatus(ws).cells;
+  }, 240_000);
+  afterAll(() => ws?.cleanup());
+  const cell = (id: string) => cells.find((c) => c.id === id)! as unknown as { status: string; runner: string; reproducer: string; versions: { compiler?: string }; stages: { name: string; command?: string }[] };
+
+  it('passes every cell, each with its own compiler version as printed', () => {
+    expect(cells.map((c) => [c.id, c.status])).toEqual([
+      ['good-x86_64-llvm', 'pass'], ['good-x86_64-llvm-15', 'pass'], ['good-x86_64-v3-llvm', 'pass'], ['good-x86_64-v3-llvm-15', 'pass'], ['good-x86_64-emulated-llvm', 'pass'], ['good-x86_64-emulated-llvm-15', 'pass'],
+    ]);
+    expect(cell('good-x86_64-llvm-15').versions.compiler).toMatch(/clang version 15\./);
+    expect(cell('good-x86_64-llvm').versions.compiler).toMatch(/clang version 14\./);
+  });
+
+  it('gives a versioned toolchain its base\'s arch override and the variant its flags', () => {
+    const build = cell('good-x86_64-v3-llvm-15').stages.find((s) => s.name === 'build')!.command!;
+    expect(build).toContain("'CC=clang-15 --target=x86_64-linux-gnu'");
+    expect(build).toContain("'MATRIX_CFLAGS=-march=x86-64-v3 -DFROM_THE_BASE_OVERRIDE=1'");
+  });
+
+  it('runs a variant natively only where the host has its features, else under qemu -cpu', () => {
+    expect(cell('good-x86_64-emulated-llvm').runner).toBe('qemu');
+    // The host's own triple: its libraries are at /.
+    expect(cell('good-x86_64-emulated-llvm').reproducer).toMatch(/qemu-x86_64 -cpu max -L \/ bin\/prog$/);
+    const hostHasAvx2 = cell('good-x86_64-v3-llvm').runner === 'native';
+    expect(cell('good-x86_64-v3-llvm').runner).toBe(hostHasAvx2 ? 'native' : 'qemu');
+  });
+});
