@@ -41,7 +41,8 @@ export function plainProgress(write: (line: string) => void, verbose: boolean, h
       total = cells.length;
       beat = setInterval(() => {
         const now = performance.now();
-        for (const [id, r] of running) write(`${id} ${r.stage} still running (${Math.round((now - r.since) / 1000)}s)`);
+        // Only stages that have been silent a whole interval: a fresh one is no news.
+        for (const [id, r] of running) if (now - r.since >= heartbeatS * 1000 - 500) write(`${id} ${r.stage} still running (${Math.round((now - r.since) / 1000)}s)`);
       }, heartbeatS * 1000);
       beat.unref();
     },

@@ -63,12 +63,16 @@ export function chooseRunner(arch: ArchSpec, machine: string): Runner {
   return qemuRunner(arch);
 }
 
+/** qemu's -L: the Debian cross sysroot, or / for the host's own triple (its libraries are the host's). */
+export function sysrootFor(arch: ArchSpec): string {
+  return arch.triple === hostTriple(os.machine()) ? '/' : `/usr/${arch.triple}`;
+}
+
 function qemuRunner(arch: ArchSpec): Runner {
   if (!arch.qemu) return { kind: 'none', reason: `no qemu-user emulator exists for ${arch.name}`, packages: [], buildOnly: true };
   const qemu = which(arch.qemu);
   if (!qemu) return { kind: 'none', reason: `${arch.qemu} is not installed`, packages: ['qemu-user'], buildOnly: true };
-  // The host's own triple has its libraries at / (a variant the host's CPU cannot run).
-  const sysroot = arch.triple === hostTriple(os.machine()) ? '/' : `/usr/${arch.triple}`;
+  const sysroot = sysrootFor(arch);
   if (!existsSync(sysroot)) {
     return { kind: 'none', reason: `sysroot ${sysroot} is absent`, packages: [`libc6-${arch.debian}-cross`] };
   }

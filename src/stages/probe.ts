@@ -8,6 +8,11 @@ import { which } from '../toolchains/which.js';
 import type { RunContext } from './context.js';
 import type { CellPlan } from './plan.js';
 
+/** The one apt-get line a skip shows for what is missing. */
+export function aptInstallLine(packages: readonly string[]): string {
+  return `apt-get install -y --no-install-recommends ${[...new Set(packages)].join(' ')}`;
+}
+
 export interface ProbeOutcome {
   stage: StageResult;
   versions: CellVersions;
@@ -72,6 +77,6 @@ export async function probeCell(cell: Cell, plan: CellPlan, ctx: Pick<RunContext
   return {
     stage,
     versions,
-    missing: { reason: `cannot run here: ${missing.join('; ')}`, ...(unique.length ? { install: `apt-get install -y --no-install-recommends ${unique.join(' ')}` } : {}) },
+    missing: { reason: `cannot run here: ${missing.join('; ')}`, ...(unique.length ? { install: aptInstallLine(unique) } : {}) },
   };
 }

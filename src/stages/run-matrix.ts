@@ -277,7 +277,6 @@ async function cellInputs(cell: Cell, ctx: RunContext, hasher: SourceHasher): Pr
   return { hash: hashJson(parts), summary };
 }
 
-/** Builds the arch/toolchain's canary and runs it under the runner (see qemu/canary.ts). */
 /** The arch/toolchain's canary, built (or reused) once: the probe's trivial link and the runner check's program. */
 async function makeCanary(cell: Cell, ctx: RunContext): Promise<CanaryBuild> {
   const tc = probeToolchain(cell.toolchain, cell.arch, ctx.host.machine);
@@ -285,6 +284,7 @@ async function makeCanary(cell: Cell, ctx: RunContext): Promise<CanaryBuild> {
   return buildCanary(cell.toolchain, cell.arch, { cacheDir: ctx.cacheDir, compilerVersion, signal: ctx.control.signal, registry: ctx.control.registry });
 }
 
+/** Runs the arch/toolchain's canary under the runner (see qemu/canary.ts). */
 async function verifyRunner(cell: Cell, runner: Runner, ctx: RunContext): Promise<RunnerVerdict> {
   const canary = await ctx.shared.canary(cell);
   if (!canary.ok) {

@@ -5,7 +5,7 @@
 // says which. matrix.yaml's `defaults: { second_opinion: false }` turns it off.
 import type { ArchSpec } from '../matrix/types.js';
 import { which } from '../toolchains/which.js';
-import type { Runner } from '../qemu/runner.js';
+import { sysrootFor, type Runner } from '../qemu/runner.js';
 
 export interface AlternateRunner {
   /** How the report names it: `qemu-aarch64 -cpu max`. */
@@ -27,7 +27,7 @@ export function alternateRunner(runner: Runner, arch: ArchSpec): AlternateRunner
     const qemu = which(arch.qemu);
     if (!qemu) return undefined;
     const name = arch.qemu.split('/').pop()!;
-    return { label: name, argv: (program, rest) => [qemu, ...arch.qemuArgs, '-L', `/usr/${arch.triple}`, program, ...rest] };
+    return { label: name, argv: (program, rest) => [qemu, ...arch.qemuArgs, '-L', sysrootFor(arch), program, ...rest] };
   }
   return undefined;
 }

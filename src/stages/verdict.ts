@@ -3,6 +3,7 @@
 // attempt; flaky when one passed only on retry; skip when nothing was proven.
 import type { AttemptResult, CellResult, CellStatus, StageResult } from '../results/types.js';
 import type { CellPlan } from './plan.js';
+import { aptInstallLine } from './probe.js';
 
 export interface FlakyStage {
   stage: StageResult;
@@ -20,7 +21,7 @@ export function cellVerdict(plan: CellPlan, stages: readonly StageResult[], flak
   const onTarget = new Set(plan.stages.filter((s) => s.spec.where !== 'host').map((s) => s.spec.name));
   const ran = stages.filter((s) => (s.kind === 'test' || s.kind === 'check') && onTarget.has(s.name) && s.status === 'pass');
   if (ran.length === 0) {
-    const install = notRunnable?.packages.length ? { install: `apt-get install -y --no-install-recommends ${[...new Set(notRunnable.packages)].join(' ')}` } : {};
+    const install = notRunnable?.packages.length ? { install: aptInstallLine(notRunnable.packages) } : {};
     const last = lastRunStage(plan, stages);
     return { status: 'skip', extra: { ...(last ? { stage: last.name } : {}), reason: vacuousReason(plan, stages, notRunnable?.reason), ...install } };
   }
