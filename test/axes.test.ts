@@ -8,6 +8,8 @@ import { parseMatrix } from '../src/matrix/config.js';
 import { expandMatrix } from '../src/matrix/cells.js';
 import { applyProfile } from '../src/matrix/profiles.js';
 import { toolchainPackages } from '../src/toolchains/toolchain.js';
+import { planCell } from '../src/stages/plan.js';
+import { chooseRunner } from '../src/qemu/runner.js';
 import { makeWorkspace, readStatus, REPO, runCli, type Workspace } from './helpers/workspace.js';
 
 const MATRIX = `version: 1
@@ -109,5 +111,95 @@ describe('axes: a real run of two clang versions and two CPU variants', () => {
     expect(cell('good-x86_64-emulated-llvm').reproducer).toMatch(/qemu-x86_64 -cpu max -L \/ bin\/prog$/);
     const hostHasAvx2 = cell('good-x86_64-v3-llvm').runner === 'native';
     expect(cell('good-x86_64-v3-llvm').runner).toBe(hostHasAvx2 ? 'native' : 'qemu');
+  });
+});
+
+describe('axes: stage scoping, build goals, CPU placeholders, expectation globs', () => {
+  const SCOPED = `version: 1
+architectures:
+  aarch64:
+    triple: aarch64-linux-gnu
+    debian: arm64
+    qemu: qemu-aarch64
+    native_on: [aarch64]
+    variants:
+      armv8-0: { cflags: [-march=armv8-a], cpu: cortex-a53, lacks: [atomics] }
+      armv8-1-lse: { cflags: [-march=armv8.1-a], cpu: cortex-a76, needs: [atomics] }
+toolchains:
+  llvm:
+    kind: llvm
+    cmake_toolchain: ${join(REPO, 'toolchains/llvm.cmake')}
+    allow_outside: true
+    versions: [15, 19]
+targets:
+  native:
+    build: cmake
+    source: ${join(REPO, 'native')}
+    allow_outside: true
+    stages:
+      - { name: cpu, run: [bin/jitcore_cpu, --tap, --expect, "{cpu_needs}", --lacks, "{cpu_lacks}", --on, "{cpu}"], format: tap, builds: [jitcore_cpu] }
+      - { name: long-bench, run: [bin/bench], where: native-x86, kind: bench, builds: [bench], profiles: [nightly] }
+expectations:
+  - { arch: "aarch64*", toolchain: "llvm*", status: xfail, stage: cpu, reason: every clang }
+  - { arch: aarch64, toolchain: [llvm-15], status: skip, reason: only llvm-15 on the base arch }
+profiles:
+  quick: {}
+  nightly: { versions: true, variants: true }
+`;
+  const config = parseMatrix(SCOPED, join(REPO, 'test/axes-scoped.yaml'));
+  const host = { machine: 'x86_64', generator: ['-G', 'Ninja'] };
+  const plan = (profile: string, id: string) => {
+    const cell = expandMatrix(applyProfile(config, profile)).find((c) => c.id === id)!;
+    return { cell, plan: planCell(cell, { config: applyProfile(config, profile), cacheDir: '/tmp/c', host, options: { buildParallel: 1 } }) };
+  };
+
+  it('keeps a profile-scoped stage out of the other profiles', () => {
+    expect(applyProfile(config, 'quick').targets[0]!.stages.map((s) => s.name)).toEqual(['cpu']);
+    expect(applyProfile(config, 'nightly').targets[0]!.stages.map((s) => s.name)).toEqual(['cpu', 'long-bench']);
+  });
+
+  it('builds only the targets of the stages that can run on the cell', () => {
+    // Under qemu the native-x86 benchmark cannot run: its binary is not built.
+    const { plan: p } = plan('nightly', 'native-aarch64-armv8-0-llvm');
+    expect(p.build.slice(-2)).toEqual(['--target', 'jitcore_cpu']);
+  });
+
+  it("fills the variant's needs, lacks and qemu CPU into {cpu_needs}, {cpu_lacks}, {cpu}", () => {
+    const lse = plan('nightly', 'native-aarch64-armv8-1-lse-llvm-19').plan.stages[0]!;
+    expect(lse.argv).toEqual(expect.arrayContaining(['-cpu', 'cortex-a76', '--expect', 'atomics', '--lacks', '', '--on', 'cortex-a76']));
+    const base = plan('nightly', 'native-aarch64-armv8-0-llvm').plan.stages[0]!;
+    expect(base.argv).toEqual(expect.arrayContaining(['-cpu', 'cortex-a53', '--expect', '', '--lacks', 'atomics']));
+  });
+
+  it('matches expectation globs against versions and variants, exact names exactly', () => {
+    const cells = expandMatrix(applyProfile(config, 'nightly'));
+    const exp = Object.fromEntries(cells.map((c) => [c.id, c.expectation?.status ?? '-']));
+    expect(exp['native-aarch64-llvm-19']).toBe('xfail');
+    expect(exp['native-aarch64-armv8-1-lse-llvm-15']).toBe('xfail');
+    // The first matching expectation wins: the glob comes first.
+    expect(exp['native-aarch64-llvm-15']).toBe('xfail');
+  });
+
+  it('refuses a glob that matches nothing, an unknown stage profile, and a feature both needed and lacked', () => {
+    expect(() => parseMatrix(SCOPED.replace('toolchain: "llvm*"', 'toolchain: "gcc*"'), join(REPO, 'test/axes-scoped.yaml'))).toThrow(/expectation pattern "gcc\*" matches no toolchain/);
+    expect(() => parseMatrix(SCOPED.replace('profiles: [nightly]', 'profiles: [nigthly]'), join(REPO, 'test/axes-scoped.yaml'))).toThrow(/stage "long-bench" of target "native" names unknown profile "nigthly"; did you mean "nightly"\?/);
+    expect(() => parseMatrix(SCOPED.replace('lacks: [atomics]', 'lacks: [atomics], needs: [atomics]'), join(REPO, 'test/axes-scoped.yaml'))).toThrow(/both needs and lacks "atomics"/);
+  });
+
+  it('runs a variant that lacks a feature the host has under qemu, saying why', () => {
+    const lacking = config.architectures.find((a) => a.name === 'aarch64-armv8-0')!;
+    // On an aarch64 host with LSE the ARMv8.0 core is emulated; elsewhere qemu anyway.
+    expect(chooseRunner(lacking, 'x86_64').kind).toBe('qemu');
+    const x86 = parseMatrix(MATRIX.replace('needs: [avx2] }', 'needs: [avx2] }\n      no-sse2: { cpu: qemu64, lacks: [sse2] }'), join(REPO, 'test/axes.yaml'));
+    const r = chooseRunner(x86.architectures.find((a) => a.name === 'x86_64-no-sse2')!, 'x86_64');
+    expect(r).toMatchObject({ kind: 'qemu', note: "this host's CPU has sse2, which x86_64-no-sse2's CPU lacks" });
+  });
+});
+
+describe('axes: packages of a versioned llvm toolchain on the host', () => {
+  it('installs clang-N and lld-N, and the default gcc for crt files (there is no gcc-N for clang-N)', () => {
+    const yaml = MATRIX.replace('packages: ["clang{suffix}", "lld{suffix}"]', 'packages: ["clang{suffix}", "lld{suffix}", "gcc-{triple}", "libc6-dev-{debian}-cross"]');
+    const config = parseMatrix(yaml, join(REPO, 'test/axes.yaml'));
+    expect(toolchainPackages(config.toolchains[1]!, config.architectures[0]!, 'x86_64')).toEqual(['clang-15', 'lld-15', 'gcc', 'libc6-dev']);
   });
 });

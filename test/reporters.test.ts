@@ -13,7 +13,7 @@ import { mdCode, mdText, renderMarkdown } from '../src/reporters/markdown.js';
 import { REPORT_FILES, writeReports } from '../src/reporters/write.js';
 import { parseResults, readResults, validateResults } from '../src/results/validate.js';
 import type { RunResults } from '../src/results/types.js';
-import { COMPILER_ERROR, SEGV_ERROR, incomplete, results, twoTargets, withInsights } from './fixtures/results/build.js';
+import { COMPILER_ERROR, SEGV_ERROR, axesRun, incomplete, results, twoTargets, withInsights } from './fixtures/results/build.js';
 
 // ---- a tiny XML parser: enough to prove well-formedness and to query the tree ----
 
@@ -661,5 +661,29 @@ describe('writeReports', () => {
     expect((err as OrchestratorError).code).toBe('IO');
     expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'status.md']);
     expect(await readFile(join(dir, 'status.md'), 'utf8')).toBe(before);
+  });
+});
+
+describe('coverage view: arch x CPU variant by toolchain x version', () => {
+  it('shows how each cell ran (native, which qemu CPU), the printed compiler per column, and why', () => {
+    const md = renderMarkdown(axesRun());
+    const section = md.slice(md.indexOf('## Coverage: how each cell ran'));
+    expect(section).toContain('| arch | CPU variant | llvm (clang 14.0.6) | llvm-19 (clang 19.1.7) |');
+    expect(section).toContain('| **aarch64** | armv8-0 | ✅ qemu -cpu cortex-a53 | ❌ qemu -cpu cortex-a53 |');
+    expect(section).toContain('| **aarch64** | armv8-1-lse | ✅ qemu -cpu cortex-a76 | ✅ qemu -cpu cortex-a76 |');
+    expect(section).toContain('| **x86_64** | v3 | ✅ qemu -cpu max | ✅ qemu -cpu max |');
+    expect(section).toContain('0 native, 8 under qemu, 0 built only, 0 not run.');
+    expect(section).toContain("- this host's CPU lacks avx2: `x86_64-v3-llvm`, `x86_64-v3-llvm-19`");
+    const html = renderHtml(axesRun());
+    expect(html).toContain('<section id="coverage">');
+    expect(html).toMatch(/<a class="cell s-fail" href="#[^"]+" data-id="aarch64-armv8-0-llvm-19"[^>]*>❌ qemu -cpu cortex-a53<\/a>/);
+    const junit = renderJUnit(axesRun());
+    expect(junit).toContain('<property name="cpu.model" value="cortex-a53"/>');
+    expect(junit).toContain('<property name="cpu.variant" value="armv8-1-lse"/>');
+  });
+
+  it('is left out of a run without variants or versions (the grid says it all)', () => {
+    expect(renderMarkdown(results())).not.toContain('## Coverage');
+    expect(renderHtml(results())).not.toContain('id="coverage"');
   });
 });

@@ -17,12 +17,19 @@ export function cellId(target: string, arch: string, toolchain: string): string 
   return `${target}-${arch}-${toolchain}`;
 }
 
+/** An expectation's name: exact, or a glob with `*` (`llvm*`: llvm and every llvm-N; `aarch64*`: its variants too). */
+export function nameMatches(pattern: string, name: string): boolean {
+  if (!pattern.includes('*')) return pattern === name;
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(name);
+}
+
 function matches(match: CellMatch | undefined, target: string, arch: string, toolchain: string): boolean {
   if (!match) return true;
   return (
-    (match.arch === undefined || match.arch === arch) &&
-    (match.toolchain === undefined || match.toolchain === toolchain) &&
-    (match.target === undefined || match.target === target)
+    (match.arch === undefined || nameMatches(match.arch, arch)) &&
+    (match.toolchain === undefined || nameMatches(match.toolchain, toolchain)) &&
+    (match.target === undefined || nameMatches(match.target, target))
   );
 }
 

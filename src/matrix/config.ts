@@ -24,6 +24,7 @@ import {
 } from 'yaml';
 import { OrchestratorError } from '../errors.js';
 import { didYouMean } from './suggest.js';
+import { nameMatches } from './cells.js';
 import type {
   ArchSpec,
   ArchToolchainOverride,
@@ -582,8 +583,21 @@ class Reader {
     }
     const expectations = this.expectations(top.get('expectations'), architectures, toolchains, targets);
     const profiles = this.profiles(top.get('profiles'), architectures, toolchains);
+    this.stageProfiles(targets, Object.keys(profiles));
 
     return { file: this.file, root: path.dirname(this.file), version, defaults, architectures, toolchains, targets, expectations, profiles };
+  }
+
+  /** A stage's `profiles` must name profiles the file defines (a typo would drop the stage everywhere). */
+  stageProfiles(targets: TargetSpec[], known: string[]): void {
+    for (const target of targets) {
+      for (const stage of target.stages) {
+        const unknown = stage.profiles?.find((p) => !known.includes(p));
+        if (unknown === undefined) continue;
+        const defined = known.length ? `known: ${known.join(', ')}` : 'the file defines no "profiles"';
+        this.fail(stage.location, `stage "${stage.name}" of target "${target.name}" names unknown profile "${unknown}"${didYouMean(unknown, known)} (${defined})`);
+      }
+    }
   }
 
   profiles(v: Val | undefined, arches: ArchSpec[], toolchains: ToolchainSpec[]): Record<string, Profile> {
@@ -766,6 +780,9 @@ class Reader {
       if (at >= 0) qemuArgs.splice(at, 2);
       if (cpu) qemuArgs.push('-cpu', this.str({ ...cpu, label: `"cpu" of ${owner}` }, { nonEmpty: true }));
       const needs = this.strList(f.get('needs'), { nonEmpty: true });
+      const lacks = this.strList(f.get('lacks'), { nonEmpty: true });
+      const both = needs.find((n) => lacks.includes(n));
+      if (both) this.fail(f.get('lacks')!.loc, `${owner} both needs and lacks "${both}"; keep it in one list`);
       return {
         ...base,
         name,
@@ -773,6 +790,7 @@ class Reader {
         ldflags: [...base.ldflags, ...this.strList(f.get('ldflags'))],
         qemuArgs,
         ...(needs.length ? { needs } : {}),
+        ...(lacks.length ? { lacks } : {}),
         variantOf: { arch: base.name, variant: e.name },
         location: e.keyLoc,
       };
@@ -932,6 +950,13 @@ class Reader {
         if (tty && this.flag(tty)) stage.tty = true;
         const driver = relabel('driver');
         if (driver && this.flag(driver)) stage.driver = true;
+        const builds = relabel('builds');
+        if (builds) stage.builds = this.strList(builds, { nonEmpty: true });
+        const profiles = relabel('profiles');
+        if (profiles) {
+          stage.profiles = this.strList(profiles, { nonEmpty: true });
+          if (stage.profiles.length === 0) this.fail(profiles.loc, `${profiles.label} is an empty list, so the stage never runs; omit "profiles" to run it in every profile`);
+        }
         if (stage.format === 'expect') {
           if (!expectStdout && !expectRegex) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout" or "expect_stdout_regex"; add the exact output it must print, or a regex it must match`);
@@ -1022,6 +1047,11 @@ class Reader {
         this.fail(item.loc, `${item.label} must be a ${field} name or a list of them, got ${this.describe(itemNode)}`);
       }
       const name = (itemNode as Scalar<string>).value;
+      if (name.includes('*')) {
+        // A glob (`llvm*`) must match something, or it is a typo that matches nothing.
+        if (!known.some((k) => nameMatches(name, k))) this.fail(item.loc, `expectation pattern "${name}" matches no ${field} (known: ${known.join(', ')})`);
+        return name;
+      }
       if (!knownSet.has(name)) {
         this.fail(item.loc, `expectation names unknown ${field} "${name}"${didYouMean(name, known)} (known: ${known.join(', ')})`);
       }

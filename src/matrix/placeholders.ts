@@ -7,6 +7,9 @@ export const ARGV_PLACEHOLDERS: readonly string[] = [
   // The cell's toolchain: its name, kind (gcc, llvm), version suffix, "1" for llvm ('' for gcc),
   // the C compiler command, the extra flags (space-separated), and the runner prefix ('' natively).
   'toolchain', 'kind', 'version', 'llvm', 'cc', 'cflags', 'ldflags', 'runner',
+  // The arch's CPU: the features its variant needs and lacks (comma-separated, '' for none),
+  // and the CPU model it runs on (qemu's -cpu model, 'host' natively, '' when qemu picks its default).
+  'cpu_needs', 'cpu_lacks', 'cpu',
 ];
 /** In a target's host-side prepare command (once per target: no cell, so no build tree or arch). */
 export const PREPARE_PLACEHOLDERS: readonly string[] = ['source', 'prepared', 'root'];

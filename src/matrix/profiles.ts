@@ -25,5 +25,7 @@ export function applyProfile(config: MatrixConfig, name?: string): MatrixConfig 
   if (architectures.length === 0 || toolchains.length === 0) {
     throw new OrchestratorError('CONFIG_INVALID', `profile "${chosen}" selects no ${architectures.length === 0 ? 'architecture' : 'toolchain'}`, { location: profile.location });
   }
-  return { ...config, architectures, toolchains, profile: chosen };
+  // A stage scoped to profiles (a long benchmark: profiles: [nightly]) is not part of the target elsewhere.
+  const targets = config.targets.map((t) => (t.stages.some((s) => s.profiles) ? { ...t, stages: t.stages.filter((s) => !s.profiles || s.profiles.includes(chosen)) } : t));
+  return { ...config, architectures, toolchains, targets, profile: chosen };
 }

@@ -63,6 +63,7 @@ export const VariantSchema = Type.Object(
     ldflags: Type.Optional(strings('extra linker flags')),
     cpu: Type.Optional(Type.String({ minLength: 1, description: "qemu's -cpu model for this variant, e.g. Haswell, cortex-a53, max" })),
     needs: Type.Optional(strings('CPU features (/proc/cpuinfo flags) a host needs to run it natively; otherwise it runs under qemu -cpu')),
+    lacks: Type.Optional(strings('CPU features this variant\'s CPU must not have (e.g. atomics for an ARMv8.0 core): a host that has one runs it under qemu -cpu, and {cpu_lacks} lets a stage check the emulated CPU really lacks them')),
   },
   { additionalProperties: false },
 );
@@ -137,6 +138,8 @@ export const StageSchema = Type.Object(
     known_flaky: Type.Optional(Type.Boolean({ description: 'true: a failure that passes on retry is expected (still reported)' })),
     tty: Type.Optional(Type.Boolean({ description: 'true: run under a pseudo-terminal, so a crashing program\'s line-buffered output survives' })),
     driver: Type.Optional(Type.Boolean({ description: 'true: the program is a host test driver (make check, a script) that runs the tests through {runner} itself: looked up on PATH, not run under qemu (implied by formats ctest, automake, meson)' })),
+    builds: Type.Optional(strings('the build-tool targets this stage runs (e.g. [jitcore_tests]): a cell builds only what its runnable stages name, when every one of them names its targets')),
+    profiles: Type.Optional(strings('run this stage only in these profiles (e.g. [nightly] for a long benchmark); elsewhere it is not part of the target')),
   },
   { additionalProperties: false },
 );
@@ -163,8 +166,8 @@ export const TargetSchema = Type.Object(
 
 export const ExpectationSchema = Type.Object(
   {
-    arch: Type.Optional(names('an architecture name or a list of them')),
-    toolchain: Type.Optional(names('a toolchain name or a list of them')),
+    arch: Type.Optional(names('an architecture name or a list of them; * is a wildcard (aarch64* also matches its variants)')),
+    toolchain: Type.Optional(names('a toolchain name or a list of them; * is a wildcard (llvm* also matches llvm-15, llvm-19)')),
     target: Type.Optional(names('a target name or a list of them')),
     status: oneOf(EXPECTATION_STATUSES, `one of ${EXPECTATION_STATUSES.join(', ')}`),
     stage: Type.Optional(Type.String({ description: 'the stage expected to fail' })),

@@ -46,6 +46,8 @@ export interface ArchSpec {
   variantOf?: { arch: string; variant: string };
   /** CPU features a host needs to run it natively (a variant's `needs`). */
   needs?: string[];
+  /** CPU features the variant's CPU must not have (a host with one runs it under qemu -cpu). */
+  lacks?: string[];
   /** Multiplier of run-stage time limits when this arch runs under qemu. */
   timeoutFactor?: number;
   /** meson's cpu_family in the generated cross file (default: the triple's first part). */
@@ -110,6 +112,10 @@ export interface RunStageSpec {
   tty?: boolean;
   /** The program is a host test driver that runs the tests through the runner itself (not wrapped, looked up on PATH). */
   driver?: boolean;
+  /** Build-tool targets this stage's program needs (absent: the cell builds everything). */
+  builds?: string[];
+  /** Profiles this stage belongs to (absent: every profile). */
+  profiles?: string[];
   location: SourceLocation;
 }
 

@@ -18,8 +18,20 @@ export function runsNatively(arch: ArchSpec, machine: string): boolean {
   if (!arch.nativeOn.includes(machine)) return false;
   // `uname -m` says mips64 on big- and little-endian hosts alike.
   if (arch.endian && arch.endian !== (os.endianness() === 'LE' ? 'little' : 'big')) return false;
-  // A CPU variant runs natively only where the host has its features; otherwise under qemu -cpu.
-  return !arch.needs || missingFeatures(arch.needs).length === 0;
+  // A CPU variant runs natively only where the host CPU is that CPU: it has every
+  // feature the variant needs and none it lacks; otherwise under qemu -cpu.
+  return hostMismatch(arch) === '';
+}
+
+/** Why this host's CPU is not the variant's ('' when it is, or the arch is no variant). */
+export function hostMismatch(arch: ArchSpec): string {
+  const missing = arch.needs ? missingFeatures(arch.needs) : [];
+  const extra = arch.lacks ? arch.lacks.filter((f) => cpuFeatures().has(f)) : [];
+  const why = [
+    ...(missing.length ? [`lacks ${missing.join(', ')}`] : []),
+    ...(extra.length ? [`has ${extra.join(', ')}, which ${arch.name}'s CPU lacks`] : []),
+  ];
+  return why.length ? `this host's CPU ${why.join(' and ')}` : '';
 }
 
 let hostFeatures: Set<string> | undefined;
@@ -46,11 +58,11 @@ export function missingFeatures(needs: readonly string[]): string[] {
 }
 
 export function chooseRunner(arch: ArchSpec, machine: string): Runner {
-  if (arch.nativeOn.includes(machine) && arch.needs && missingFeatures(arch.needs).length) {
+  const mismatch = arch.nativeOn.includes(machine) ? hostMismatch(arch) : '';
+  if (mismatch) {
     const viaQemu = qemuRunner(arch);
-    const lacks = `this host's CPU lacks ${missingFeatures(arch.needs).join(', ')}`;
-    if (viaQemu.kind === 'qemu') return { ...viaQemu, note: lacks };
-    return { kind: 'none', reason: `${lacks}, and there is no qemu to run it`, packages: viaQemu.kind === 'none' ? viaQemu.packages : [] };
+    if (viaQemu.kind === 'qemu') return { ...viaQemu, note: mismatch };
+    return { kind: 'none', reason: `${mismatch}, and there is no qemu to run it`, packages: viaQemu.kind === 'none' ? viaQemu.packages : [] };
   }
   if (runsNatively(arch, machine)) {
     if (!arch.interpreter || existsSync(arch.interpreter)) return { kind: 'native' };

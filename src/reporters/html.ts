@@ -10,6 +10,7 @@ import {
   STAGE_ICON, STATUS_ICON, STATUS_ORDER, buildGrids, cellFirstError, cellLog, cleanText, formatDate, formatDuration, hostLine,
   oneLine, statusLabel, summaryLine, uniqueInOrder, versionPairs,
 } from './common.js';
+import { buildCoverage, hasAxes } from './coverage.js';
 import { cellHistory, excludedBy, historyPhrases, rootCauses, runHistory } from './insights.js';
 
 /** Text or attribute value for HTML. */
@@ -94,6 +95,29 @@ function renderGrids(results: RunResults, anchor: Map<CellResult, string>): stri
       return `${title}<table class="grid" data-target="${h(g.target)}">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
     })
     .join('\n');
+}
+
+/** Arch x CPU variant by toolchain x version: how each cell ran and its status (see coverage.ts). */
+function renderCoverage(results: RunResults, anchor: Map<CellResult, string>): string {
+  if (!hasAxes(results)) return '';
+  const tables = buildCoverage(results);
+  const body = tables.map((cov) => {
+    const title = tables.length > 1 ? `<h3>Target <code>${h(cov.target)}</code></h3>\n` : '';
+    const head = `<tr><th scope="col">arch</th><th scope="col">CPU variant</th>${cov.columns.map((c) => `<th scope="col">${h(c.cellToolchain)}${c.printed ? `<br><span class="muted">${h(c.printed)}</span>` : ''}</th>`).join('')}</tr>`;
+    const rows = cov.rows.map((row) => {
+      const tds = cov.columns.map((col) => {
+        const e = cov.at(row, col);
+        if (!e) return '<td>—</td>';
+        const note = e.cell.axes?.runnerNote ? `: ${e.cell.axes.runnerNote}` : '';
+        return `<td><a class="cell s-${e.status}" href="#${anchor.get(e.cell)}" data-id="${h(e.cell.id)}" title="${h(`${e.cell.id}: ${statusLabel(e.cell)}, ${e.how}${note}`)}">${h(`${STATUS_ICON[e.status]} ${e.how}`)}</a></td>`;
+      });
+      return `<tr><th scope="row">${h(row.arch)}</th><td>${row.variant ? h(row.variant) : '<span class="muted">default</span>'}</td>${tds.join('')}</tr>`;
+    });
+    const c = cov.counts;
+    const notes = cov.notes.map((n) => `<li>${h(n.note)}: ${n.cells.map((id) => `<code>${h(id)}</code>`).join(', ')}</li>`).join('');
+    return `${title}<table class="grid coverage">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n<p class="muted">${c.native} native, ${c.qemu} under qemu, ${c['build only']} built only, ${c['not run']} not run.</p>${notes ? `\n<ul class="notes">${notes}</ul>` : ''}`;
+  });
+  return `<section id="coverage">\n<h2>Coverage: how each cell ran</h2>\n${body.join('\n')}\n</section>`;
 }
 
 function renderStages(cell: CellResult): string {
@@ -422,11 +446,12 @@ const JS = `
       var c = byId.get(a.dataset.id);
       var ok = !!c && st.has(c.status) && ar.has(c.arch) && tc.has(c.toolchain);
       a.classList.toggle('filtered', !ok);
-      if (ok) shown++;
+      // The coverage view repeats the grid's cells: count each cell once, in the grid.
+      if (ok && a.closest('#grid')) shown++;
     });
     var out = doc.getElementById('shown');
     // Cells of other shards or left out by a filter are not links: they do not count.
-    if (out) out.textContent = shown + ' of ' + doc.querySelectorAll('a.cell').length + ' cells shown';
+    if (out) out.textContent = shown + ' of ' + doc.querySelectorAll('#grid a.cell').length + ' cells shown';
   }
 
   function select() {
@@ -520,6 +545,7 @@ ${filterGroup('toolchain', 'Toolchain', toolchains)}
 <section id="grid">
 ${renderGrids(results, anchor)}
 </section>
+${renderCoverage(results, anchor)}
 ${renderGroups(results, anchor)}
 <section id="details">
 <h2>Details</h2>

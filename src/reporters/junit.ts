@@ -174,6 +174,9 @@ export function renderJUnit(results: RunResults): string {
       ['attempts', String(cell.attempts)],
       ['cached', String(cell.cached)],
     ];
+    if (cell.axes?.variant) props.push(['cpu.variant', cell.axes.variant]);
+    if (cell.axes?.cpu) props.push(['cpu.model', cell.axes.cpu]);
+    if (cell.axes?.runnerNote) props.push(['runner.note', cell.axes.runnerNote]);
     if (cell.stage) props.push(['stage', cell.stage]);
     if (cell.signal) props.push(['signal', cell.signal]);
     if (cell.reason) props.push(['reason', cell.reason]);

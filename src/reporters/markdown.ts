@@ -1,6 +1,7 @@
 // status.md: the arch status table a person reads first (and CI pastes into the job
 // summary): a header, one grid per target, then a section per cell that needs a look.
 import { readSmc } from '../results/extras.js';
+import { buildCoverage, hasAxes } from './coverage.js';
 import { cellHistory, excludedBy, historyPhrases, rootCauses, runHistory } from './insights.js';
 import type { CellResult, RunResults, StageResult } from '../results/types.js';
 import {
@@ -127,6 +128,29 @@ function renderDetails(lines: string[], results: RunResults, cell: CellResult, s
   lines.push('');
 }
 
+/** Arch x CPU variant by toolchain x version: how each cell ran (native, which qemu CPU, built only) and its status. */
+function renderCoverage(lines: string[], results: RunResults): void {
+  if (!hasAxes(results)) return;
+  const tables = buildCoverage(results);
+  lines.push('## Coverage: how each cell ran', '');
+  for (const cov of tables) {
+    if (tables.length > 1) lines.push(`### Target ${mdCode(cov.target)}`, '');
+    const head = cov.columns.map((c) => mdText(`${c.cellToolchain}${c.printed ? ` (${c.printed})` : ''}`));
+    lines.push(`| arch | CPU variant | ${head.join(' | ')} |`, `| --- | --- | ${cov.columns.map(() => '---').join(' | ')} |`);
+    for (const row of cov.rows) {
+      const entries = cov.columns.map((col) => {
+        const e = cov.at(row, col);
+        return e ? `${STATUS_ICON[e.status]} ${mdText(e.how)}` : '—';
+      });
+      lines.push(`| **${mdText(row.arch)}** | ${row.variant ? mdText(row.variant) : 'default'} | ${entries.join(' | ')} |`);
+    }
+    const c = cov.counts;
+    lines.push('', `${c.native} native, ${c.qemu} under qemu, ${c['build only']} built only, ${c['not run']} not run.`);
+    for (const n of cov.notes) lines.push(`- ${mdText(n.note)}: ${n.cells.map((id) => mdCode(id)).join(', ')}`);
+    lines.push('');
+  }
+}
+
 function renderGroups(lines: string[], results: RunResults): void {
   const groups = rootCauses(results).filter((g) => g.cells.length > 1);
   if (groups.length === 0) return;
@@ -178,6 +202,7 @@ export function renderMarkdown(results: RunResults): string {
   lines.push('');
   if (results.cells.length === 0) lines.push('_No cells ran._', '');
   else renderGrid(lines, results);
+  renderCoverage(lines, results);
 
   renderGroups(lines, results);
   const detailed = results.cells.filter((c) => needsDetails(c) && !excludedBy(c));

@@ -56,6 +56,7 @@ export const CellSchema = Type.Object({
   link: opt(str),
   install: opt(str),
   runner: oneOf(RUNNERS),
+  axes: opt(Type.Object({ arch: str, variant: opt(str), toolchain: str, version: opt(str), cpu: opt(str), runnerNote: opt(str) })),
   bits: opt(Type.Union([Type.Literal(32), Type.Literal(64)])),
   versions: Type.Object({ compiler: opt(str), qemu: opt(str), cmake: opt(str) }),
   durationMs: num,

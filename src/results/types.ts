@@ -78,6 +78,18 @@ export interface AttemptResult {
   log?: string;
 }
 
+/** A cell's place on the axes: base arch and CPU variant, base toolchain and version, and how it ran. */
+export interface CellAxes {
+  arch: string;
+  variant?: string;
+  toolchain: string;
+  version?: string;
+  /** qemu's -cpu model, 'host' natively; absent when qemu picks its default or nothing runs. */
+  cpu?: string;
+  /** Why the runner is what it is (e.g. "this host's CPU lacks avx2"), or why nothing runs. */
+  runnerNote?: string;
+}
+
 export interface CellVersions {
   compiler?: string;
   qemu?: string;
@@ -100,6 +112,8 @@ export interface CellResult {
   /** Command that installs what is missing (skip). */
   install?: string;
   runner: 'native' | 'qemu' | 'none';
+  /** Where the cell sits on the matrix's axes, and the CPU it ran on (the coverage view). */
+  axes?: CellAxes;
   /** The arch's pointer width, when matrix.yaml declares it. */
   bits?: 32 | 64;
   versions: CellVersions;

@@ -74,11 +74,12 @@ export interface LineInputs {
   vars: Record<string, string>;
 }
 
-export function buildLines(cell: Cell, io: LineInputs): BuildLines {
+/** `stageGoals`: the targets the cell's stages need (undefined: the default build). */
+export function buildLines(cell: Cell, io: LineInputs, stageGoals?: readonly string[]): BuildLines {
   const { arch, toolchain, target } = cell;
   const fill = (a: string) => fillPlaceholders(a, io.vars);
   const extra = target.configureArgs.map(fill);
-  const goals = target.buildTargets.map(fill);
+  const goals = [...new Set([...target.buildTargets.map(fill), ...(stageGoals ?? []).map(fill)])];
   const bdir = io.buildDir;
   const cflags = cflagsFor(toolchain, arch);
   const ld = linkFlags(cell);

@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { Cell } from '../matrix/cells.js';
 import { fillPlaceholders } from '../matrix/placeholders.js';
 import type { MatrixConfig, RunStageSpec } from '../matrix/types.js';
+import type { CellAxes } from '../results/types.js';
 import { DRIVER_FORMATS } from '../matrix/schema.js';
 import { chooseRunner, stageBlocked, wrapCommand, type Runner } from '../qemu/runner.js';
 import { formatCommand, quoteArg } from '../runtime/quote.js';
@@ -39,8 +40,7 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
   const sourceDir = resolve(root, target.source);
   const bdir = buildDir(ctx.cacheDir, cell.id);
   const runner = chooseRunner(arch, ctx.host.machine);
-  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.name, ...toolchainValues(cell, runner) };
-  const lines = buildLines(cell, { root, sourceDir, buildDir: bdir, runner, parallel: ctx.options.buildParallel, generator: ctx.host.generator, vars });
+  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.name, ...toolchainValues(cell, runner), ...cpuValues(arch, runner) };
   const stages = target.stages.map((spec) => {
     const [program = '', ...args] = spec.command.map((a) => substitute(a, vars));
     // A test driver (ctest, make check, meson test) runs on the host and runs the tests through the runner itself.
@@ -53,7 +53,47 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
     // tty: the program sees a terminal, so stdio stays line-buffered and a crash loses no output (util-linux script).
     return { spec, program: abs, args, argv: spec.tty ? ['script', '-q', '-e', '-c', formatCommand(argv), '/dev/null'] : argv, blocked: stageBlocked(spec.where, runner, arch) };
   });
+  const lines = buildLines(cell, { root, sourceDir, buildDir: bdir, runner, parallel: ctx.options.buildParallel, generator: ctx.host.generator, vars }, stageGoals(stages, runner));
   return { runner, buildDir: bdir, sourceDir, ...lines, stages, env: arch.env };
+}
+
+/**
+ * The build-tool targets the cell's runnable stages name (`builds:`), so a
+ * qemu cell does not build the benchmarks only a native x86 cell runs.
+ * Undefined (build everything) when a runnable stage names none, or nothing
+ * can run here: a build-only cell's evidence is the whole build.
+ */
+function stageGoals(stages: CellPlan['stages'], runner: Runner): string[] | undefined {
+  const runnable = stages.filter((s) => !s.blocked);
+  if (runner.kind === 'none' || runnable.length === 0 || runnable.some((s) => !s.spec.builds)) return undefined;
+  return [...new Set(runnable.flatMap((s) => s.spec.builds ?? []))];
+}
+
+/** The CPU placeholders: what the variant needs and lacks, and the model it runs on. */
+function cpuValues(arch: Cell['arch'], runner: Runner): Record<string, string> {
+  const model = runner.kind === 'native' ? 'host' : runner.kind === 'qemu' ? cpuModel(runner.args) || (arch.env.QEMU_CPU ?? '') : '';
+  return { cpu_needs: (arch.needs ?? []).join(','), cpu_lacks: (arch.lacks ?? []).join(','), cpu: model };
+}
+
+/** The cell's place on the axes and the CPU it runs on, for the report's coverage view. */
+export function cellAxes(cell: Cell, runner: Runner): CellAxes {
+  const { arch, toolchain } = cell;
+  const cpu = cpuValues(arch, runner).cpu;
+  const note = runner.kind === 'none' ? runner.reason : runner.note;
+  return {
+    arch: arch.variantOf?.arch ?? arch.name,
+    ...(arch.variantOf ? { variant: arch.variantOf.variant } : {}),
+    toolchain: toolchain.base ?? toolchain.name,
+    ...(toolchain.version ? { version: toolchain.version } : {}),
+    ...(cpu ? { cpu } : {}),
+    ...(note ? { runnerNote: note } : {}),
+  };
+}
+
+/** qemu's -cpu model in its arguments ('' when qemu picks its default). */
+export function cpuModel(qemuArgs: readonly string[]): string {
+  const at = qemuArgs.indexOf('-cpu');
+  return at >= 0 ? (qemuArgs[at + 1] ?? '') : '';
 }
 
 /** A stage whose program is a host test driver that runs the tests through the runner (ctest, make check, meson test). */

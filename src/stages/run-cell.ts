@@ -16,7 +16,7 @@ import { displayPath, logDir, reportLogPath } from '../cache/paths.js';
 import type { RunContext } from './context.js';
 import { classifyBuild, classifyRun } from './classify.js';
 import { freshBuildTree } from './build-tree.js';
-import { isDriver, planCell, prepareCommand, reproducer, rerunCommand, type CellPlan } from './plan.js';
+import { cellAxes, isDriver, planCell, prepareCommand, reproducer, rerunCommand, type CellPlan } from './plan.js';
 import { syncTree } from './tree-copy.js';
 import { clearResultFiles, collectTests, type CollectedTests } from './collect-tests.js';
 import { runStageLimit } from './time-limit.js';
@@ -41,6 +41,7 @@ export async function runCell(cell: Cell, ctx: RunContext): Promise<CellResult> 
     toolchain: cell.toolchain.name,
     target: cell.target.name,
     runner: plan.runner.kind,
+    axes: cellAxes(cell, plan.runner),
     ...(cell.arch.bits ? { bits: cell.arch.bits } : {}),
     versions: {},
     stages,

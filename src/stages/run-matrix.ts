@@ -27,7 +27,7 @@ import { ProcessGroupRegistry } from '../runtime/process-groups.js';
 import { formatCommand } from '../runtime/quote.js';
 import type { CellEvents, PreparedTarget, RunContext, RunnerVerdict, RunOptions } from './context.js';
 import { applyExpectation, skippedByExpectation } from './expectations.js';
-import { planCell, prepareCommand, reproducer, rerunCommand } from './plan.js';
+import { cellAxes, planCell, prepareCommand, reproducer, rerunCommand } from './plan.js';
 import { runCell } from './run-cell.js';
 import { clip, firstErrorLine, lastLine } from '../formats/first-error.js';
 import { buildCanary, CANARY_SOURCE, checkRunner, type CanaryBuild } from '../qemu/canary.js';
@@ -228,6 +228,7 @@ function notRun(cell: Cell, ctx: RunContext, status: CellStatus, reason: string)
     reason,
     ...(status === 'error' ? { firstError: reason } : {}),
     runner: plan.runner.kind,
+    axes: cellAxes(cell, plan.runner),
     ...(cell.arch.bits ? { bits: cell.arch.bits } : {}),
     versions: {},
     durationMs: 0,
