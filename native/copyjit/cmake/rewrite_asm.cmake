@@ -15,6 +15,18 @@
 #   .prologue"): drop the marker, leaving a plain PC-relative br.
 #   ppc-stub-to-end: see CJ_LOCAL_END_STUBS in src/ops_body.h.
 file(READ "${IN}" text)
+# -DVARIANT=B|C: the assembly was compiled as variant A; its symbols
+# (cjA_op, cjAe_op, cjAs_op sections, cjAt_ stubs, cjA_jump_stub,
+# cj_ops_thumb_A) take the variant's letter. Nothing else differs.
+if(DEFINED VARIANT AND NOT VARIANT STREQUAL "A")
+  if(NOT VARIANT MATCHES "^[BC]$")
+    message(FATAL_ERROR "rewrite_asm.cmake: VARIANT must be A, B or C, not '${VARIANT}'")
+  endif()
+  set(text "\n${text}")
+  string(REGEX REPLACE "([^A-Za-z0-9_$])cjA([a-z]?_)" "\\1cj${VARIANT}\\2" text "${text}")
+  string(REGEX REPLACE "([^A-Za-z0-9_$])cj_ops_thumb_A([^A-Za-z0-9_])" "\\1cj_ops_thumb_${VARIANT}\\2" text "${text}")
+  string(SUBSTRING "${text}" 1 -1 text)
+endif()
 if(REWRITE STREQUAL "mips-j-to-b")
   # Symbols, and LLVM's local labels ($BB0_1, $tmp0); not registers (j $31).
   string(REGEX REPLACE "\n([ \t]+)j([ \t]+)([A-Za-z_.]|\\$BB|\\$tmp)" "\n\\1b\\2\\3" text "${text}")
