@@ -1,7 +1,8 @@
 // copyjit reference side: the text parser (same grammar and errors as
 // native/copyjit/src/text.c), the interpreter against the native corpus's
 // expected output, the generator's determinism and the batch format.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +154,31 @@ describe('copyjit reference CLI', () => {
       expect(main(['nope'])).toBe(2);
       expect(main(['run', join(CORPUS, 'gcd.cj')])).toBe(0);
       expect(main(['run', join(CORPUS, 'underflow_status.cj')])).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('copyjit static template check (tools/check_templates.sh)', () => {
+  // Two hand-written ops assembled for x86_64: a conditional jump to the next op
+  // (clang 19 emits `jl next`) is a jump; a call to the next op is not a tail call.
+  const ASM = [
+    '\t.section cjAs_cond,"ax",@progbits', '\t.globl cjA_cond', 'cjA_cond:', '\tcmpq %rdi, %rsi', '\tjl cjAe_cond', '\taddq $1, %rdi', '\tjmp cjAe_cond', '\t.size cjA_cond, .-cjA_cond',
+    '\t.section cjAs_calls,"ax",@progbits', '\t.globl cjA_calls', 'cjA_calls:', '\tcall cjAe_calls', '\tret', '\t.size cjA_calls, .-cjA_calls', '',
+  ].join('\n');
+
+  it('takes a conditional jump to the next op for a jump, and a call to it for a missing tail call', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cj-objcheck-'));
+    try {
+      mkdirSync(join(dir, 'copyjit'));
+      writeFileSync(join(dir, 'ops.s'), ASM);
+      const as = spawnSync('gcc', ['-c', join(dir, 'ops.s'), '-o', join(dir, 'copyjit', 'ops_a.o')], { encoding: 'utf8' });
+      expect(as.status, as.stderr).toBe(0);
+      const r = spawnSync('sh', [join(import.meta.dirname, '..', 'native/copyjit/tools/check_templates.sh'), 'x86_64-linux-gnu', dir], { encoding: 'utf8' });
+      expect(r.stdout).toContain('ok 1 - cond');
+      expect(r.stdout).toMatch(/not ok 2 - calls: \+0x0 "call .*" calls the next op instead of jumping to it \(no tail call\)/);
+      expect(r.status).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

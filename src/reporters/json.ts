@@ -6,7 +6,7 @@ import { STATUS_ORDER } from '../results/status.js';
 // Per kind of object: these keys first, in this order (the order of types.ts, most
 // telling first); any other key follows, sorted.
 const TOP = ['schemaVersion', 'tool', 'matrixHash', 'matrixFile', 'startedAt', 'finishedAt', 'durationMs', 'complete', 'host', 'options', 'summary', 'cells', 'extras'];
-const CELL = ['id', 'arch', 'toolchain', 'target', 'status', 'stage', 'signal', 'firstError', 'reason', 'link', 'install', 'runner', 'versions', 'durationMs', 'cached', 'attempts', 'inputHash', 'reproducer', 'rerun', 'stages'];
+const CELL = ['id', 'arch', 'toolchain', 'target', 'status', 'stage', 'signal', 'firstError', 'reason', 'link', 'install', 'runner', 'axes', 'versions', 'durationMs', 'cached', 'attempts', 'inputHash', 'reproducer', 'rerun', 'stages'];
 const STAGE = ['name', 'kind', 'status', 'command', 'cwd', 'exitCode', 'signal', 'durationMs', 'attempts', 'log', 'logTruncated', 'firstError', 'tests', 'data'];
 const TEST = ['name', 'ok', 'skipped', 'todo', 'message'];
 const SUMMARY = ['total', 'unexpected', ...STATUS_ORDER];

@@ -94,7 +94,8 @@ export function buildLines(cell: Cell, io: LineInputs, stageGoals?: readonly str
         'cmake', ...io.generator, '-S', io.sourceDir, '-B', bdir,
         `-DCMAKE_TOOLCHAIN_FILE=${resolve(io.root, toolchain.cmakeToolchain)}`,
         `-DMATRIX_TRIPLE=${arch.triple}`,
-        `-DMATRIX_ARCH=${arch.name}`,
+        // A CPU variant is its base architecture to the project (the variant is in its flags).
+        `-DMATRIX_ARCH=${arch.variantOf?.arch ?? arch.name}`,
       ];
       if (toolchain.version) configure.push(`-DMATRIX_CC_VERSION=${toolchain.version}`);
       if (cflags.length) configure.push(`-DMATRIX_CFLAGS=${cflags.join(';')}`);

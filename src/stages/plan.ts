@@ -40,7 +40,8 @@ export function planCell(cell: Cell, ctx: PlanInputs): CellPlan {
   const sourceDir = resolve(root, target.source);
   const bdir = buildDir(ctx.cacheDir, cell.id);
   const runner = chooseRunner(arch, ctx.host.machine);
-  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.name, ...toolchainValues(cell, runner), ...cpuValues(arch, runner) };
+  // {arch}: a CPU variant's base architecture (x86_64 for x86_64-v3): what build systems and per-arch code know.
+  const vars = { build: bdir, source: sourceDir, prepared: join(ctx.cacheDir, 'prepared', target.name), root, triple: arch.triple, arch: arch.variantOf?.arch ?? arch.name, ...toolchainValues(cell, runner), ...cpuValues(arch, runner) };
   const stages = target.stages.map((spec) => {
     const [program = '', ...args] = spec.command.map((a) => substitute(a, vars));
     // A test driver (ctest, make check, meson test) runs on the host and runs the tests through the runner itself.

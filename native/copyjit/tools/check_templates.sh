@@ -40,7 +40,7 @@ if ! "$objdump" -t "$obj" >"$tmp.t" || ! "$objdump" -h "$obj" >"$tmp.h" || ! "$o
     echo "Bail out! $objdump cannot read $obj"
     exit 2
 fi
-awk -v obj="$obj" '
+awk -v obj="$obj" -v triple="$triple" '
 # Pass 0 (objdump -t): the section of each symbol (the op s own labels, e.g.
 # riscv s branch and %pcrel_lo targets, are relocated against in its section).
 FILENAME == ARGV[1] {
@@ -97,7 +97,9 @@ cur == "" { next }
 function mnem(t) { sub(/^[ \t]+/, "", t); sub(/[ \t].*$/, "", t); return t }
 function is_call(t, next_t,    m) {
     m = mnem(t)
-    if (m !~ /^(call[lq]?|bl|blx|bl\.d|bl_s|jl|jl_s|jal|jalr|bal|jsr|bsr|bsrf|brasl|bras|jbsr|jsr\.l|bsr\.l|bsrl|jbsr)$/) return 0
+    # jl is the ARC jump-and-link; on x86 and s390x it is a conditional jump (jump if less, on low).
+    if (m ~ /^(jl|jl_s)$/) return triple ~ /^arc/
+    if (m !~ /^(call[lq]?|bl|blx|bl\.d|bl_s|jal|jalr|bal|jsr|bsr|bsrf|brasl|bras|jbsr|jsr\.l|bsr\.l|bsrl|jbsr)$/) return 0
     # sparc: GCC s sibcalls "mov %o7,%g1; call next; mov %g1,%o7" (leaf) and
     # "call next; restore" (register window) are jumps: the delay slot puts
     # the caller s return address back.
