@@ -203,3 +203,25 @@ describe('axes: packages of a versioned llvm toolchain on the host', () => {
     expect(toolchainPackages(config.toolchains[1]!, config.architectures[0]!, 'x86_64')).toEqual(['clang-15', 'lld-15', 'gcc', 'libc6-dev']);
   });
 });
+
+describe('axes: doctor and a version some architectures lack', () => {
+  it('installs nothing for a pair every target skips (no gcc-11 cross compiler for riscv64), and says why', async () => {
+    const { diagnose } = await import('../src/cli/commands/doctor.js');
+    const yaml = `version: 1
+architectures:
+  riscv64: { triple: riscv64-linux-gnu, debian: riscv64, qemu: qemu-riscv64, native_on: [riscv64] }
+toolchains:
+  gcc: { kind: gcc, cmake_toolchain: ${join(REPO, 'toolchains/gcc.cmake')}, allow_outside: true, packages: ["gcc{suffix}-{triple}"], versions: [11] }
+targets:
+  t: { build: make, source: ., stages: [] }
+expectations:
+  - { arch: riscv64, toolchain: gcc-11, status: skip, reason: "no gcc-11-riscv64-linux-gnu in bookworm" }
+profiles:
+  nightly: { versions: true }
+`;
+    const config = applyProfile(parseMatrix(yaml, join(REPO, 'test/axes-doctor.yaml')), 'nightly');
+    const report = await diagnose(config);
+    expect(report.rows.find((r) => r.toolchain === 'gcc-11')).toMatchObject({ ok: true, compiler: 'skipped by matrix.yaml: no gcc-11-riscv64-linux-gnu in bookworm' });
+    expect(report.packages).not.toContain('gcc-11-riscv64-linux-gnu');
+  });
+});

@@ -60,7 +60,7 @@ export function toolchainPackages(toolchain: ToolchainSpec, arch: ArchSpec, mach
   const isHost = arch.triple === hostTriple(machine);
   return toolchain.packages.map((template) => {
     // The host's own gcc; a versioned llvm toolchain needs only the default gcc's crt files and libgcc, not gcc-N.
-    if (isHost && template === 'gcc-{triple}') return toolchain.kind === 'gcc' && toolchain.version ? `gcc-${toolchain.version}` : 'gcc';
+    if (isHost && (template === 'gcc-{triple}' || template === 'gcc{suffix}-{triple}')) return toolchain.kind === 'gcc' && toolchain.version ? `gcc-${toolchain.version}` : 'gcc';
     if (isHost && template === 'libc6-dev-{debian}-cross') return 'libc6-dev';
     // {suffix}: "-15" for a versioned toolchain (clang-15, lld-15), "" for the default one.
     return fillPlaceholders(template, { triple: arch.triple, debian: arch.debian, version: toolchain.version, suffix: toolchain.version ? `-${toolchain.version}` : '' });
