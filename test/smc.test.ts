@@ -2,7 +2,7 @@
 // the right value, skipped strategies say why, and --json follows the schema
 // the TypeScript side reads (parseSmcJson validates it field by field).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,30 @@ describe('smc_bench', () => {
     const bad = spawnSync(bin, ['--only', 'nope'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown strategy/);
+  });
+
+  it('--peer compares with the original\'s output, and a bad file is one stderr line and exit 2', () => {
+    const bin = join(build, 'bin', 'smc_bench');
+    const fixture = join(root, 'native', 'smc', 'tests', 'data', 'jit_smc_test-zen4-kvm.txt');
+    const ok = spawnSync(bin, ['--quick', '--only', 'plain,baseline,copy_memcpy', '--peer', fixture], { encoding: 'utf8' });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^jit_plain\s+plain\s+[\d.]+\s+[\d.]+\s+[\d.]+x\s/m);
+    expect(ok.stdout).toMatch(/^Spearman rank correlation over the 3: -?[01]\.\d{3}$/m);
+    expect(ok.stdout).toMatch(/^only theirs: 55$/m);
+    const dir = mkdtempSync(join(tmpdir(), 'matrix-smc-peer-'));
+    const garbled = join(dir, 'garbled.txt');
+    writeFileSync(garbled, '           jit_plain    1698960 rdtsc counts\nSegmentation fault\n');
+    for (const [file, want] of [
+      [garbled, `${garbled}:2: `],
+      [join(dir, 'missing.txt'), `${join(dir, 'missing.txt')}: cannot read: `],
+    ] as const) {
+      const r = spawnSync(bin, ['--quick', '--peer', file], { encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stderr.startsWith(`smc_bench: ${want}`)).toBe(true);
+    }
   });
 
   it('passes its own TAP unit tests (emitter, cache, AUTO)', () => {

@@ -204,6 +204,8 @@ enum jit_err smc_cpu_identify(int measure_tsc, struct smc_cpu_info *out)
             out->features |= SMC_F_FSRM;
         if (r[3] & (1u << 14))
             out->features |= SMC_F_SERIALIZE;
+        if (r[2] & (1u << 25))
+            out->features |= SMC_F_CLDEMOTE;
     }
     cpuid2(0x80000000u, 0, r);
     uint32_t max_ext = r[0];
@@ -224,6 +226,11 @@ enum jit_err smc_cpu_identify(int measure_tsc, struct smc_cpu_info *out)
         cpuid2(0x80000007u, 0, r);
         if (r[3] & (1u << 8))
             out->features |= SMC_F_INVARIANT_TSC;
+    }
+    if (max_ext >= 0x80000008u) {
+        cpuid2(0x80000008u, 0, r);
+        if (r[1] & 1u)
+            out->features |= SMC_F_CLZERO;
     }
 #if defined(JIT_ARCH_X86_64)
     out->features |= SMC_F_X86_64;

@@ -8,7 +8,13 @@
 #include "smc/smc.h"
 
 #define SMC_MAX_REGIONS 64
-#define SMC_CHAIN_LINES 512 /* 32 KiB of jumps: the L1i size of recent x86 cores */
+/* Jump chains that push code out of the L1i (32 KiB on recent x86 cores)
+ * and the op cache: 1024 line-aligned jumps (64 KiB) and 512 jumps each
+ * straddling two lines (64 KiB); the 32 KiB variants enter half-way. */
+#define SMC_CHAIN_JUMPS 1024
+#define SMC_CHAIN_BYTES ((size_t)(SMC_CHAIN_JUMPS + 1) * 64)
+#define SMC_CHAIN_U_JUMPS 512
+#define SMC_CHAIN_U_BYTES ((size_t)(SMC_CHAIN_U_JUMPS + 1) * 128)
 
 struct jit_execmem;
 
@@ -20,7 +26,8 @@ struct smc_ctx {
     uint8_t *regions;   /* SMC_MAX_REGIONS RWX pages */
     unsigned next_region;
     uint8_t *dual_rw, *dual_rx; /* one memfd page mapped twice */
-    uint8_t *chain;     /* icache-thrashing jump chain (x86) */
+    uint8_t *chain;     /* line-aligned jump chain (x86) */
+    uint8_t *chain_u;   /* jump chain straddling lines (x86) */
     struct jit_execmem *em; /* JIT core allocator (when built with jit_core) */
     int sys_errno;      /* set by a strategy whose per-call system call failed */
     const char *setup_error[8]; /* per resource: why it could not be set up */

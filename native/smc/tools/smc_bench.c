@@ -1,6 +1,8 @@
-/* smc_bench: run the SMC suite and print a table, JSON or TAP.
+/* smc_bench: run the SMC suite and print a table, JSON or TAP, or
+ * (--peer FILE) compare it with the original jit_smc_test's saved output.
  * Exit status: 0 every strategy that ran returned the right values,
- * 1 a strategy returned a wrong value or could not be set up, 2 usage. */
+ * 1 a strategy returned a wrong value or could not be set up, 2 usage or
+ * an unreadable/garbled peer file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,12 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: smc_bench [--quick] [--json|--tap] [--only NAME[,NAME...]] [--trials N]\n"
-               "                 [--iterations N] [--list]\n");
+               "                 [--iterations N] [--list] [--peer FILE [--peer-calls N]]\n"
+               "  --peer FILE      FILE is the stdout of animetosho/jit_smc_test's `test`: run ours,\n"
+               "                   print ours/theirs per strategy, the Spearman rank correlation\n"
+               "                   and the unmatched strategies (docs/smc.md has the name table)\n"
+               "  --peer-calls N   calls behind each of its counts (default %d, its ITERS)\n",
+            SMC_PEER_CALLS);
 }
 
 int main(int argc, char **argv)
@@ -19,7 +26,9 @@ int main(int argc, char **argv)
     memset(&p, 0, sizeof p);
     enum { TABLE, JSON, TAP } fmt = TABLE;
     static char only_buf[1024];
-    const char *only[64];
+    const char *only[SMC_MAX_STRATEGIES];
+    const char *peer_file = NULL;
+    double peer_calls = SMC_PEER_CALLS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--quick") == 0) {
@@ -32,7 +41,7 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < smc_strategy_count(); k++) {
                 const char *n, *g, *d;
                 smc_strategy_info(k, &n, &g, &d);
-                printf("%-18s %-9s %s\n", n, g, d);
+                printf("%-22s %-9s %s\n", n, g, d);
             }
             return 0;
         } else if ((strcmp(a, "--trials") == 0 || strcmp(a, "--iterations") == 0) && i + 1 < argc) {
@@ -47,9 +56,20 @@ int main(int argc, char **argv)
                 p.iterations = (unsigned)v;
         } else if (strcmp(a, "--only") == 0 && i + 1 < argc) {
             snprintf(only_buf, sizeof only_buf, "%s", argv[++i]);
-            for (char *tok = strtok(only_buf, ","); tok && p.only_count < 64; tok = strtok(NULL, ","))
+            for (char *tok = strtok(only_buf, ","); tok && p.only_count < SMC_MAX_STRATEGIES;
+                 tok = strtok(NULL, ","))
                 only[p.only_count++] = tok;
             p.only = only;
+        } else if (strcmp(a, "--peer") == 0 && i + 1 < argc) {
+            peer_file = argv[++i];
+        } else if (strcmp(a, "--peer-calls") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v <= 0 || v > 100000000) {
+                usage(stderr);
+                return 2;
+            }
+            peer_calls = (double)v;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return 0;
@@ -59,13 +79,31 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    static struct smc_peer_run peer;
+    if (peer_file) {
+        if (fmt != TABLE) {
+            fprintf(stderr, "smc_bench: --peer prints its own table; drop --json/--tap\n");
+            return 2;
+        }
+        char why[512];
+        if (smc_peer_load(peer_file, &peer, why, sizeof why) != JIT_OK) {
+            fprintf(stderr, "smc_bench: %s\n", why);
+            return 2;
+        }
+    }
     static struct smc_report r;
     enum jit_err e = smc_run(&p, &r);
     if (e != JIT_OK) {
         fprintf(stderr, "smc_bench: invalid arguments (error %d): unknown strategy name? see --list\n", (int)e);
         return 2;
     }
-    if (fmt == JSON)
+    if (peer_file) {
+        static struct smc_peer_comparison cmp;
+        smc_report_write_table(&r, stdout);
+        fputc('\n', stdout);
+        smc_peer_compare(&peer, &r, peer_calls, &cmp);
+        smc_peer_write(&cmp, peer_file, stdout);
+    } else if (fmt == JSON)
         smc_report_write_json(&r, stdout);
     else if (fmt == TAP)
         smc_report_write_tap(&r, stdout);

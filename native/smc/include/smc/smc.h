@@ -37,7 +37,9 @@ enum smc_feature {
     SMC_F_SERIALIZE = 1u << 8,
     SMC_F_RDTSC = 1u << 9,
     SMC_F_INVARIANT_TSC = 1u << 10,
-    SMC_F_X86_64 = 1u << 11,    /* running in 64-bit mode (rep movsq) */
+    SMC_F_X86_64 = 1u << 11,    /* running in 64-bit mode (rep movsq/stosq) */
+    SMC_F_CLZERO = 1u << 12,    /* AMD: cpuid.80000008h:ebx[0] */
+    SMC_F_CLDEMOTE = 1u << 13,  /* cpuid.7:ecx[25] */
 };
 
 /* "sse2", "avx", ... for one bit of enum smc_feature; NULL for unknown bits. */
@@ -75,7 +77,7 @@ enum smc_status {
 };
 const char *smc_status_name(enum smc_status st);
 
-#define SMC_MAX_STRATEGIES 64
+#define SMC_MAX_STRATEGIES 96
 #define SMC_REASON_MAX 128
 
 struct smc_result {
@@ -100,9 +102,9 @@ enum smc_run_flags {
 struct smc_params {
     uint32_t flags;            /* enum smc_run_flags */
     unsigned trials;           /* 0 = default (x86: 9, quick 5; elsewhere 3, quick 2) */
-    unsigned iterations;       /* calls per trial; 0 = default (x86: 4000, quick 1000;
-                                  elsewhere 300, quick 100) */
-    unsigned warmup;           /* 0 = default (x86: 500, quick 200; elsewhere 50, quick 20) */
+    unsigned iterations;       /* calls per trial; 0 = default (x86: 4000, quick 600;
+                                  elsewhere 300, quick 60) */
+    unsigned warmup;           /* 0 = default (x86: 500, quick 150; elsewhere 50, quick 20) */
     const char *const *only;   /* run only these names (others absent); NULL = all */
     size_t only_count;
 };
@@ -138,6 +140,84 @@ enum jit_err smc_report_write_json(const struct smc_report *r, FILE *f);
 enum jit_err smc_report_write_tap(const struct smc_report *r, FILE *f);
 /* 1 when no strategy is WRONG or FAILED. */
 int smc_report_all_correct(const struct smc_report *r);
+
+/* ---- Comparing with the original: animetosho/jit_smc_test ------------
+ * `smc_bench --peer FILE` reads the original's stdout, one line per
+ * strategy: "<name> <count> rdtsc counts", where count is the rdtsc ticks of
+ * SMC_PEER_CALLS calls (its ITERS; the minimum over its 10 trials). Names are
+ * matched to ours through a fixed table (docs/smc.md lists it). */
+#define SMC_PEER_MAX 128
+#define SMC_PEER_NAME_MAX 48
+#define SMC_PEER_CALLS 1000
+
+struct smc_peer_entry {
+    char name[SMC_PEER_NAME_MAX]; /* "jit_memcpy_movsb" */
+    double counts;                /* ticks for SMC_PEER_CALLS calls */
+    unsigned line;                /* 1-based line in the file */
+};
+
+struct smc_peer_run {
+    size_t count;
+    struct smc_peer_entry entries[SMC_PEER_MAX];
+};
+
+/* Parse the original's output held in text[0..len). Blank lines are
+ * ignored, a trailing CR is allowed. Any other line that is not
+ * "<name> <count> rdtsc counts", a duplicate name, a count of 0 or no
+ * strategy line at all is JIT_ERR_INVALID_ARG with "FILE:LINE: what" (or
+ * "FILE: what") in err; `file` names the input in that message. */
+enum jit_err smc_peer_parse(const char *text, size_t len, const char *file, struct smc_peer_run *out,
+                            char *err, size_t err_cap);
+/* Read and parse `path`. An unreadable file is JIT_ERR_SYSTEM with
+ * "PATH: cannot read: <strerror>" in err. */
+enum jit_err smc_peer_load(const char *path, struct smc_peer_run *out, char *err, size_t err_cap);
+
+/* The mapping table: entry i maps the original's name to ours. */
+size_t smc_peer_map_count(void);
+enum jit_err smc_peer_map_entry(size_t i, const char **theirs, const char **ours);
+/* Our name for one of the original's, or NULL when the table has none. */
+const char *smc_peer_our_name(const char *theirs);
+
+/* Spearman's rank correlation of x[0..n) and y[0..n): Pearson's
+ * correlation of their ranks, ties given their average rank.
+ * JIT_ERR_INVALID_ARG when n < 2 or either side has no spread. */
+enum jit_err smc_spearman(const double *x, const double *y, size_t n, double *rho);
+/* Average ranks (1 = smallest) of x[0..n) into ranks[0..n). */
+enum jit_err smc_ranks(const double *x, size_t n, double *ranks);
+
+struct smc_peer_match {
+    const char *theirs, *ours;
+    double theirs_per_call;      /* counts / calls_per_count */
+    double ours_per_call;        /* our ticks_per_call */
+    double ratio;                /* ours / theirs */
+    double rank_theirs, rank_ours; /* among the matched strategies, 1 = fastest */
+};
+
+struct smc_peer_unmatched {
+    const char *name;
+    const char *why;             /* "no entry in the mapping table", our skip reason, ... */
+};
+
+struct smc_peer_comparison {
+    size_t matched;
+    struct smc_peer_match m[SMC_PEER_MAX];
+    int have_spearman;           /* 0 when fewer than 2 matched (or no spread) */
+    double spearman;
+    double median_ratio;         /* of m[].ratio; 0 when nothing matched */
+    size_t theirs_only_count, ours_only_count;
+    struct smc_peer_unmatched theirs_only[SMC_PEER_MAX];
+    struct smc_peer_unmatched ours_only[SMC_MAX_STRATEGIES];
+};
+
+/* Match `peer` with our report `ours` (kept alive while `out` is used; so is
+ * `peer`). calls_per_count 0 means SMC_PEER_CALLS. A strategy is matched
+ * when the table maps it and ours ran it with status ok. */
+enum jit_err smc_peer_compare(const struct smc_peer_run *peer, const struct smc_report *ours,
+                              double calls_per_count, struct smc_peer_comparison *out);
+/* The comparison as a table: one line per matched strategy (ratio, both
+ * ranks), the Spearman correlation, the largest rank differences and the
+ * unmatched strategies of each side. `source` names the peer file. */
+enum jit_err smc_peer_write(const struct smc_peer_comparison *c, const char *source, FILE *f);
 
 #ifdef __cplusplus
 }
