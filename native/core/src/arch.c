@@ -60,6 +60,23 @@ void *jit_code_callable(void *rx, struct jit_fdesc *d)
 }
 #endif
 
+#if !defined(ARCH_SLOT_SWAP)
+/* The compiler's exchange: ll/sc, amoswap, cas loop or a libgcc helper,
+ * whatever it lowers __atomic_exchange_n of a word to on this arch. */
+enum jit_swap_path jit_arch_slot_swap_auto(void)
+{
+    return JIT_SWAP_BUILTIN;
+}
+
+enum jit_err jit_arch_slot_swap(void **slot, void *value, enum jit_swap_path path, void **old_out)
+{
+    if (path != JIT_SWAP_BUILTIN)
+        return JIT_ERR_UNSUPPORTED;
+    *old_out = __atomic_exchange_n(slot, value, __ATOMIC_SEQ_CST);
+    return JIT_OK;
+}
+#endif
+
 /* Shared helpers built on the arch file's facts. */
 const struct jit_arch_info *jit_arch(void)
 {

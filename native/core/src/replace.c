@@ -165,7 +165,7 @@ enum jit_err jit_fn_replace(struct jit_fn *fn, void *new_code_rx, void **old_out
     if (new_code_rx == old) {
         e = JIT_ERR_INVALID_ARG;
     } else if (fn->mode == JIT_FN_SLOT) {
-        __atomic_store_n(&fn->slot, new_code_rx, __ATOMIC_SEQ_CST);
+        e = jit_slot_swap(&fn->slot, new_code_rx, JIT_SWAP_AUTO, &old);
     } else if (fn->mode == JIT_FN_BRANCH) {
         e = replace_branch(fn, new_code_rx);
         if (e == JIT_OK)
@@ -183,6 +183,37 @@ enum jit_err jit_fn_replace(struct jit_fn *fn, void *new_code_rx, void **old_out
     }
     pthread_mutex_unlock(&fn->lock);
     return e;
+}
+
+const char *jit_swap_path_name(enum jit_swap_path path)
+{
+    switch (path) {
+    case JIT_SWAP_AUTO: return "auto";
+    case JIT_SWAP_LSE: return "lse";
+    case JIT_SWAP_LLSC: return "llsc";
+    case JIT_SWAP_XCHG: return "xchg";
+    case JIT_SWAP_BUILTIN: return "builtin";
+    }
+    return "?";
+}
+
+enum jit_swap_path jit_slot_swap_auto(void)
+{
+    return jit_arch_slot_swap_auto();
+}
+
+const char *jit_slot_swap_path(void)
+{
+    return jit_swap_path_name(jit_arch_slot_swap_auto());
+}
+
+enum jit_err jit_slot_swap(void **slot, void *value, enum jit_swap_path path, void **old_out)
+{
+    if (!slot || !old_out || (unsigned)path > JIT_SWAP_BUILTIN)
+        return JIT_ERR_INVALID_ARG;
+    if (path == JIT_SWAP_AUTO)
+        path = jit_arch_slot_swap_auto();
+    return jit_arch_slot_swap(slot, value, path, old_out);
 }
 
 void *jit_fn_entry(struct jit_fn *fn)

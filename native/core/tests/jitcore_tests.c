@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jit/arch.h"
+#include "jit/cpu.h"
 #include "jit/epoch.h"
 #include "jit/execmem.h"
 #include "jit/icache.h"
@@ -1054,6 +1055,224 @@ TAP_CASE(randomized_against_model)
     tap_diag("model: %ld rwx + %ld dual-map + %ld mprotect operations%s", ops, ops / 10, ops / 20,
              emulated() ? " (scaled down: emulated)" : "");
     TAP_CHECKF(bad == 0 && bad_dual == 0 && bad_mp == 0, "%ld + %ld + %ld failed checks", bad, bad_dual, bad_mp);
+}
+
+/* --- CPU features and the slot swap ------------------------------------------- */
+
+TAP_CASE(cpu_features)
+{
+    const struct jit_cpu_info *ci = jit_cpu();
+    TAP_CHECK(ci != NULL && ci == jit_cpu());
+    TAP_CHECK(strcmp(ci->arch, JIT_ARCH_NAME) == 0);
+    TAP_CHECKF((ci->detected & ~ci->known) == 0, "detected only what this arch can detect");
+    /* The binary runs, so what the compiler assumed is there; detection must agree. */
+    TAP_CHECKF((ci->built_for & ~ci->detected) == 0, "built for %#llx, detected %#llx",
+               (unsigned long long)ci->built_for, (unsigned long long)ci->detected);
+    int names = 0;
+    for (unsigned f = 0; f < JIT_CPU_FEATURE_COUNT; f++) {
+        enum jit_cpu_feature got;
+        const char *n = jit_cpu_feature_name((enum jit_cpu_feature)f);
+        TAP_CHECK(n && strcmp(n, "?") != 0);
+        enum jit_err e = jit_cpu_feature_lookup(n, &got);
+        if (ci->known & JIT_CPU_BIT(f)) {
+            names++;
+            TAP_CHECKF(e == JIT_OK && got == (enum jit_cpu_feature)f, "lookup %s", n);
+        } else {
+            /* another arch's feature is not a name here (a typo must not pass) */
+            TAP_CHECKF(e == JIT_ERR_UNSUPPORTED, "lookup %s on %s: %s", n, ci->arch, jit_err_str(e));
+            TAP_CHECK(!jit_cpu_has((enum jit_cpu_feature)f));
+        }
+        TAP_CHECK_EQ(jit_cpu_has((enum jit_cpu_feature)f), (ci->detected & JIT_CPU_BIT(f)) != 0);
+    }
+    enum jit_cpu_feature f;
+    TAP_CHECK(jit_cpu_feature_lookup("AVX2", &f) == JIT_ERR_UNSUPPORTED); /* exact, lower case */
+    TAP_CHECK(jit_cpu_feature_lookup("", &f) == JIT_ERR_UNSUPPORTED);
+    TAP_CHECK(jit_cpu_feature_lookup(NULL, &f) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_cpu_feature_lookup("sse2", NULL) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(strcmp(jit_cpu_feature_name(JIT_CPU_FEATURE_COUNT), "?") == 0);
+    TAP_CHECK(!jit_cpu_has(JIT_CPU_FEATURE_COUNT));
+#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_I686) || defined(JIT_ARCH_AARCH64) ||             \
+    defined(JIT_ARCH_ARM) || defined(JIT_ARCH_RISCV64)
+    TAP_CHECK(names >= 7 && ci->note == NULL);
+#else
+    TAP_CHECK(names == 0 && ci->detected == 0);
+    TAP_CHECK(ci->note && strstr(ci->note, "no run-time feature detection on ") &&
+              strstr(ci->note, JIT_ARCH_NAME));
+#endif
+#if defined(JIT_ARCH_X86_64)
+    TAP_CHECK(jit_cpu_has(JIT_CPU_SSE2)); /* part of x86-64 itself */
+#elif defined(JIT_ARCH_AARCH64)
+    TAP_CHECK(jit_cpu_has(JIT_CPU_FP) && jit_cpu_has(JIT_CPU_ASIMD)); /* Linux requires both */
+#elif defined(JIT_ARCH_RISCV64)
+    TAP_CHECK(jit_cpu_has(JIT_CPU_RV_I) && jit_cpu_has(JIT_CPU_RV_A)); /* rv64gc userland */
+#endif
+    char line[512] = "";
+    for (unsigned g = 0; g < JIT_CPU_FEATURE_COUNT; g++)
+        if (ci->detected & JIT_CPU_BIT(g)) {
+            strncat(line, " ", sizeof line - strlen(line) - 1);
+            strncat(line, jit_cpu_feature_name((enum jit_cpu_feature)g), sizeof line - strlen(line) - 1);
+        }
+    tap_diag("cpu (%s):%s%s%s", ci->method, line, ci->note ? "; " : "", ci->note ? ci->note : "");
+}
+
+/* Detection must agree with what the CPU executes: run one instruction of a
+ * feature in a child; it must die of SIGILL exactly when the feature is not
+ * detected (under qemu this checks the -cpu model against our reading). */
+#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_I686)
+static void exec_avx2(void *p)
+{
+    (void)p;
+    /* vpaddd ymm0, ymm0, ymm0. No xmm0 clobber (i686 builds have no SSE
+     * registers to name); the child exits right after. */
+    __asm__ volatile(".byte 0xc5, 0xfd, 0xfe, 0xc0" ::: "memory");
+}
+static void exec_bmi2(void *p)
+{
+    (void)p;
+    __asm__ volatile(".byte 0xc4, 0xe2, 0x7b, 0xf7, 0xc0" ::: "eax", "memory"); /* sarx eax, eax, eax */
+}
+#elif defined(JIT_ARCH_AARCH64)
+static void exec_lse(void *p)
+{
+    register void *x0 __asm__("x0");
+    register void *x1 __asm__("x1") = NULL;
+    register void *x2 __asm__("x2") = p;
+    __asm__ volatile(".inst 0xf8e18040" : "=r"(x0) : "r"(x1), "r"(x2) : "memory"); /* swpal x1, x0, [x2] */
+    (void)x0;
+}
+#endif
+
+struct exec_arg {
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void exec_child(void *p)
+{
+    struct exec_arg *x = p;
+    signal(SIGILL, trap_exit); /* exit 128+SIGILL: no core, no qemu message */
+    x->fn(x->arg);
+}
+
+__attribute__((unused)) static void check_executes(const char *what, int detected, void (*fn)(void *), void *arg)
+{
+    struct exec_arg x = {fn, arg};
+    int st = in_child(exec_child, &x);
+    int sigill = WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGILL;
+    int ran = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    TAP_CHECKF(detected ? ran : sigill, "%s %s detected, child %s %d", what, detected ? "is" : "is not",
+               WIFSIGNALED(st) ? "got signal" : "exited", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    tap_diag("%s: %s, and it %s", what, detected ? "detected" : "not detected", ran ? "runs" : "traps");
+}
+
+TAP_CASE(cpu_detection_agrees_with_the_cpu)
+{
+#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_I686)
+    check_executes("avx2 (vpaddd ymm)", jit_cpu_has(JIT_CPU_AVX2), exec_avx2, NULL);
+    check_executes("bmi2 (sarx)", jit_cpu_has(JIT_CPU_BMI2), exec_bmi2, NULL);
+#elif defined(JIT_ARCH_AARCH64)
+    void *slot = NULL;
+    check_executes("atomics (swpal)", jit_cpu_has(JIT_CPU_ATOMICS), exec_lse, &slot);
+#else
+    tap_skip("no instruction probe here (riscv64 detects v/zba/zbb by executing them already)");
+#endif
+}
+
+struct swap_race {
+    void **slot; /* shared by both threads */
+    enum jit_swap_path path;
+    uintptr_t base; /* this thread's tokens: base+1 .. base+n */
+    long n;
+    uint64_t sum_out; /* sum of the values this thread got back */
+    long errors;
+    int *go; /* start line: both threads begin together */
+};
+
+static void *swap_racer(void *p)
+{
+    struct swap_race *r = p;
+    __atomic_add_fetch(r->go, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(r->go, __ATOMIC_SEQ_CST) < 2)
+        sched_yield();
+    for (long i = 1; i <= r->n; i++) {
+        void *old;
+        if (jit_slot_swap(r->slot, (void *)(r->base + (uintptr_t)i), r->path, &old) != JIT_OK)
+            r->errors++;
+        r->sum_out += (uintptr_t)old;
+    }
+    return NULL;
+}
+
+/* Two threads swap distinct tokens into one slot through `path`: with an
+ * atomic exchange every value put in comes back exactly once (to a thread,
+ * or as the final slot value), so the sums balance; a lost or duplicated
+ * swap breaks them. Returns the imbalance (0 when atomic), -1 on errors. */
+static long long swap_race(enum jit_swap_path path, long n)
+{
+    void *slot = (void *)(uintptr_t)1;
+    struct swap_race r[2];
+    pthread_t t[2];
+    uint64_t in = 1; /* the initial value */
+    int go = 0;
+    for (int i = 0; i < 2; i++) {
+        r[i] = (struct swap_race){.slot = &slot, .path = path, .base = (uintptr_t)(i + 1) << 24, .n = n, .go = &go};
+        in += (uint64_t)n * r[i].base + (uint64_t)n * (uint64_t)(n + 1) / 2;
+    }
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&t[i], NULL, swap_racer, &r[i]) != 0)
+            return -1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    if (r[0].errors || r[1].errors)
+        return -1;
+    uint64_t out = r[0].sum_out + r[1].sum_out + (uintptr_t)__atomic_load_n(&slot, __ATOMIC_SEQ_CST);
+    return (long long)(in - out);
+}
+
+TAP_CASE(slot_swap_paths)
+{
+    enum jit_swap_path want;
+#if defined(JIT_ARCH_X86_64) || defined(JIT_ARCH_I686)
+    want = JIT_SWAP_XCHG;
+#elif defined(JIT_ARCH_AARCH64) && defined(__ARM_FEATURE_ATOMICS)
+    want = JIT_SWAP_LSE; /* the build assumes LSE */
+#elif defined(JIT_ARCH_AARCH64)
+    want = jit_cpu_has(JIT_CPU_ATOMICS) ? JIT_SWAP_LSE : JIT_SWAP_LLSC;
+#else
+    want = JIT_SWAP_BUILTIN;
+#endif
+    TAP_CHECKF(jit_slot_swap_auto() == want, "auto path %s, want %s", jit_slot_swap_path(),
+               jit_swap_path_name(want));
+    TAP_CHECK(strcmp(jit_slot_swap_path(), jit_swap_path_name(want)) == 0);
+    tap_diag("slot swap: %s", jit_slot_swap_path());
+
+    long n = emulated() ? 20000 : 200000;
+    static int a, b;
+    for (int p = JIT_SWAP_AUTO; p <= JIT_SWAP_BUILTIN; p++) {
+        enum jit_swap_path path = (enum jit_swap_path)p;
+        int avail = path == JIT_SWAP_AUTO || path == want;
+#if defined(JIT_ARCH_AARCH64)
+        avail |= path == JIT_SWAP_LLSC; /* forced LL/SC works on an LSE CPU too */
+#endif
+        void *slot = &a, *old = NULL;
+        enum jit_err e = jit_slot_swap(&slot, &b, path, &old);
+        if (!avail) {
+            TAP_CHECKF(e == JIT_ERR_UNSUPPORTED && slot == &a && old == NULL, "%s: %s",
+                       jit_swap_path_name(path), jit_err_str(e));
+            continue;
+        }
+        TAP_CHECKF(e == JIT_OK && old == &a && slot == &b, "%s: %s", jit_swap_path_name(path),
+                   jit_err_str(e));
+        long long imbalance = swap_race(path, n);
+        TAP_CHECKF(imbalance == 0, "%s: 2 threads x %ld swaps, imbalance %lld", jit_swap_path_name(path),
+                   n, imbalance);
+    }
+    void *slot = &a, *old;
+    TAP_CHECK(jit_slot_swap(NULL, &b, JIT_SWAP_AUTO, &old) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_slot_swap(&slot, &b, JIT_SWAP_AUTO, NULL) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(jit_slot_swap(&slot, &b, (enum jit_swap_path)99, &old) == JIT_ERR_INVALID_ARG);
+    TAP_CHECK(slot == &a);
+    TAP_CHECK(strcmp(jit_swap_path_name((enum jit_swap_path)99), "?") == 0);
 }
 
 /* --- bad arguments ------------------------------------------------------------ */

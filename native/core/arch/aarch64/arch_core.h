@@ -106,4 +106,65 @@ enum jit_err jit_emit_long_jump(void *buf, size_t cap, uintptr_t at, uintptr_t t
     return JIT_OK;
 }
 
+/* The slot swap (jit/replace.h): LSE swpal when the build assumes LSE or
+ * the CPU has it (jit/cpu.h `atomics`), else an ldaxr/stlxr loop. Both are
+ * inline asm, so the path is the one named here: __atomic_exchange_n would
+ * be a call into libgcc's outline atomics (-moutline-atomics, GCC's default
+ * for aarch64-linux), which makes its own choice. swpal is written as a word
+ * with fixed registers, so an assembler told -march=armv8-a accepts it. */
+#define ARCH_SLOT_SWAP 1
+#include "jit/cpu.h"
+
+enum jit_swap_path jit_arch_slot_swap_auto(void)
+{
+#if defined(__ARM_FEATURE_ATOMICS)
+    return JIT_SWAP_LSE;
+#else
+    return jit_cpu_has(JIT_CPU_ATOMICS) ? JIT_SWAP_LSE : JIT_SWAP_LLSC;
+#endif
+}
+
+static void *swap_lse(void **slot, void *value)
+{
+    register void *x0 __asm__("x0");
+    register void *x1 __asm__("x1") = value;
+    register void **x2 __asm__("x2") = slot;
+    __asm__ volatile(".inst 0xf8e18040 /* swpal x1, x0, [x2] */"
+                     : "=r"(x0)
+                     : "r"(x1), "r"(x2)
+                     : "memory");
+    return x0;
+}
+
+static void *swap_llsc(void **slot, void *value)
+{
+    void *old;
+    unsigned fail;
+    __asm__ volatile("1: ldaxr %0, %2\n\t"
+                     "stlxr %w1, %3, %2\n\t"
+                     "cbnz %w1, 1b"
+                     : "=&r"(old), "=&r"(fail), "+Q"(*slot)
+                     : "r"(value)
+                     : "memory");
+    return old;
+}
+
+enum jit_err jit_arch_slot_swap(void **slot, void *value, enum jit_swap_path path, void **old_out)
+{
+    switch (path) {
+    case JIT_SWAP_LSE:
+#if !defined(__ARM_FEATURE_ATOMICS)
+        if (!jit_cpu_has(JIT_CPU_ATOMICS))
+            return JIT_ERR_UNSUPPORTED; /* swpal would be SIGILL here */
+#endif
+        *old_out = swap_lse(slot, value);
+        return JIT_OK;
+    case JIT_SWAP_LLSC:
+        *old_out = swap_llsc(slot, value);
+        return JIT_OK;
+    default:
+        return JIT_ERR_UNSUPPORTED;
+    }
+}
+
 #endif /* JIT_CORE_ARCH_IMPL */

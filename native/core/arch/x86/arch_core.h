@@ -169,4 +169,21 @@ enum jit_err jit_arch_init_branch(void *rw, uintptr_t at, uintptr_t target)
     return e;
 }
 
+/* The slot swap: x86's exchange is always one (implicitly locked) xchg. */
+#define ARCH_SLOT_SWAP 1
+enum jit_swap_path jit_arch_slot_swap_auto(void)
+{
+    return JIT_SWAP_XCHG;
+}
+
+enum jit_err jit_arch_slot_swap(void **slot, void *value, enum jit_swap_path path, void **old_out)
+{
+    if (path != JIT_SWAP_XCHG)
+        return JIT_ERR_UNSUPPORTED;
+    void *old = value;
+    __asm__ volatile("xchg %0, %1" : "+r"(old), "+m"(*slot) : : "memory");
+    *old_out = old;
+    return JIT_OK;
+}
+
 #endif /* JIT_CORE_ARCH_IMPL */

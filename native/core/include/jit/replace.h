@@ -62,6 +62,36 @@ static inline void *jit_fn_slot_load(void **slot)
     return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 }
 
+/* The pointer-slot swap: how JIT_FN_SLOT's replace() exchanges the slot
+ * (store the new code, get the old, in one atomic read-modify-write, seq_cst).
+ * The path is chosen per arch and, on aarch64, per CPU (jit/cpu.h):
+ *   JIT_SWAP_LSE      aarch64: one swpal (ARMv8.1 LSE), when the build assumes
+ *                     LSE (__ARM_FEATURE_ATOMICS) or the CPU has `atomics`
+ *   JIT_SWAP_LLSC     aarch64: an ldaxr/stlxr loop (any ARMv8.0 CPU)
+ *   JIT_SWAP_XCHG     x86: xchg
+ *   JIT_SWAP_BUILTIN  every other arch: __atomic_exchange_n as the compiler
+ *                     lowers it
+ * On aarch64 both are inline asm: the compiler's own exchange may be a call
+ * to libgcc's outline atomics (-moutline-atomics, GCC's default), which
+ * picks LSE or LL/SC by itself, and would make the path unknowable here. */
+enum jit_swap_path {
+    JIT_SWAP_AUTO = 0, /* what replace() uses: the best the build and CPU allow */
+    JIT_SWAP_LSE,
+    JIT_SWAP_LLSC,
+    JIT_SWAP_XCHG,
+    JIT_SWAP_BUILTIN,
+};
+/* *old_out = *slot; *slot = value (atomically). JIT_ERR_UNSUPPORTED when the
+ * path does not exist on this arch or CPU (LSE on an ARMv8.0 CPU, LL/SC on
+ * x86); nothing is written then. */
+enum jit_err jit_slot_swap(void **slot, void *value, enum jit_swap_path path, void **old_out);
+/* The path JIT_SWAP_AUTO resolves to on this build and CPU. */
+enum jit_swap_path jit_slot_swap_auto(void);
+/* "lse", "llsc", "xchg", "builtin" ("auto" for JIT_SWAP_AUTO, "?" else). */
+const char *jit_swap_path_name(enum jit_swap_path path);
+/* jit_swap_path_name(jit_slot_swap_auto()): the path replace() takes. */
+const char *jit_slot_swap_path(void);
+
 enum jit_fn_mode jit_fn_get_mode(const struct jit_fn *fn);
 const char *jit_fn_mode_name(enum jit_fn_mode mode);
 /* Number of replacements so far (CHAIN: length of the chain minus one). */
