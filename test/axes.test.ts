@@ -55,7 +55,7 @@ describe('axes: expansion and profiles', () => {
     expect(config.toolchains.map((t) => [t.name, t.version, t.base])).toEqual([['llvm', '', undefined], ['llvm-15', '15', 'llvm']]);
     expect(config.architectures.map((a) => a.name)).toEqual(['x86_64', 'x86_64-v3', 'x86_64-emulated']);
     const v3 = config.architectures[1]!;
-    expect(v3.cflags).toEqual(['-march=x86-64-v3']);
+    expect(v3.variantFlags?.cflags).toEqual(['-march=x86-64-v3']);
     expect(v3.qemuArgs).toEqual(['-cpu', 'max']);
     expect(v3.variantOf).toEqual({ arch: 'x86_64', variant: 'v3' });
     expect(v3.triple).toBe('x86_64-linux-gnu');
@@ -102,7 +102,8 @@ describe('axes: a real run of two clang versions and two CPU variants', () => {
   it('gives a versioned toolchain its base\'s arch override and the variant its flags', () => {
     const build = cell('good-x86_64-v3-llvm-15').stages.find((s) => s.name === 'build')!.command!;
     expect(build).toContain("'CC=clang-15 --target=x86_64-linux-gnu'");
-    expect(build).toContain("'MATRIX_CFLAGS=-march=x86-64-v3 -DFROM_THE_BASE_OVERRIDE=1'");
+    // The variant's flags come last, so they win over an override's (-marm over -mthumb).
+    expect(build).toContain("'MATRIX_CFLAGS=-DFROM_THE_BASE_OVERRIDE=1 -march=x86-64-v3'");
   });
 
   it('runs a variant natively only where the host has its features, else under qemu -cpu', () => {

@@ -786,8 +786,7 @@ class Reader {
       return {
         ...base,
         name,
-        cflags: [...base.cflags, ...this.strList(f.get('cflags'))],
-        ldflags: [...base.ldflags, ...this.strList(f.get('ldflags'))],
+        variantFlags: { cflags: this.strList(f.get('cflags')), ldflags: this.strList(f.get('ldflags')) },
         qemuArgs,
         ...(needs.length ? { needs } : {}),
         ...(lacks.length ? { lacks } : {}),

@@ -44,6 +44,8 @@ export interface ArchSpec {
   family?: string;
   /** Set on an architecture made from another's `variants:`: the base arch and the variant's name. */
   variantOf?: { arch: string; variant: string };
+  /** A variant's own compiler and linker flags: after the base's and the toolchain override's, so they win (-marm over an override's -mthumb). */
+  variantFlags?: { cflags: string[]; ldflags: string[] };
   /** CPU features a host needs to run it natively (a variant's `needs`). */
   needs?: string[];
   /** CPU features the variant's CPU must not have (a host with one runs it under qemu -cpu). */

@@ -45,11 +45,11 @@ function linkerBinary(linker: string, toolchain: ToolchainSpec, arch: ArchSpec):
 }
 
 export function cflagsFor(toolchain: ToolchainSpec, arch: ArchSpec): string[] {
-  return [...arch.cflags, ...(archOverride(arch, toolchain)?.cflags ?? [])];
+  return [...arch.cflags, ...(archOverride(arch, toolchain)?.cflags ?? []), ...(arch.variantFlags?.cflags ?? [])];
 }
 
 export function ldflagsFor(toolchain: ToolchainSpec, arch: ArchSpec): string[] {
-  return [...arch.ldflags, ...(archOverride(arch, toolchain)?.ldflags ?? [])];
+  return [...arch.ldflags, ...(archOverride(arch, toolchain)?.ldflags ?? []), ...(arch.variantFlags?.ldflags ?? [])];
 }
 
 /**
