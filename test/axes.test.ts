@@ -194,6 +194,9 @@ profiles:
     const x86 = parseMatrix(MATRIX.replace('needs: [avx2] }', 'needs: [avx2] }\n      no-sse2: { cpu: qemu64, lacks: [sse2] }'), join(REPO, 'test/axes.yaml'));
     const r = chooseRunner(x86.architectures.find((a) => a.name === 'x86_64-no-sse2')!, 'x86_64');
     expect(r).toMatchObject({ kind: 'qemu', note: "this host's CPU has sse2, which x86_64-no-sse2's CPU lacks" });
+    // No emulator to fall back on: not run, and the reason says both halves.
+    const noQemu = { ...x86.architectures.find((a) => a.name === 'x86_64-no-sse2')!, qemu: undefined };
+    expect(chooseRunner(noQemu, 'x86_64')).toMatchObject({ kind: 'none', reason: "this host's CPU has sse2, which x86_64-no-sse2's CPU lacks, and there is no qemu to run it" });
   });
 });
 
