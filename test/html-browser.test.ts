@@ -2,7 +2,7 @@
 // downloaded one) driven by playwright-core. Once on a fixture run that has every status,
 // history, root-cause groups and both charts, once on the report of a real `matrix run`.
 // A missing Chromium FAILS these tests: CI installs it (scripts/setup.sh).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration } from '../src/reporters/common.js';
 import { writeReports } from '../src/reporters/write.js';
 import type { RunResults } from '../src/results/types.js';
+import { measurePageLoad } from '../src/bench/page-load.js';
+import { syntheticResults } from '../src/bench/synthetic-results.js';
 import { BUILD_EXCERPT, COMPILER_ERROR, results, withInsights } from './fixtures/results/build.js';
 import { ARCHES_YAML, REPO, makeTarget, makeWorkspace, readStatus, runCli, TOOLCHAINS_YAML, type CliResult, type Workspace } from './helpers/workspace.js';
 
@@ -417,3 +419,65 @@ ${makeTarget('segv', tap)}
     }
   });
 });
+
+// ---- 1,000 cells: the engine benchmark's synthetic matrix, through the real reporter ----
+
+describe('index.html of 1,000 cells, in headless Chromium', () => {
+  const R = syntheticResults({ arches: 50, toolchains: 20 });
+  let dir: string;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'matrix-html-1000-'));
+    file = (await writeReports(R, dir, ['html']))[0]!;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads and renders all 1,000 cells with no console errors (prints the load time)', async () => {
+    expect(R.cells).toHaveLength(1000);
+    const load = await measurePageLoad(browser, file);
+    // The figure, not a target: docs/performance.md takes its number from `npm run bench:engine`.
+    process.stdout.write(
+      `index.html, ${R.cells.length} cells, ${(statSync(file).size / 2 ** 20).toFixed(2)} MB: load event ${load.loadMs.toFixed(0)} ms, ` +
+        `grid rendered ${load.gridRenderedMs.toFixed(0)} ms, DOMContentLoaded ${load.domContentLoadedMs.toFixed(0)} ms\n`,
+    );
+    expect(load.problems).toEqual([]);
+    expect(load.cells).toBe(1000);
+    expect(load.shown).toBe('1000 of 1000 cells shown');
+    expect(load.domContentLoadedMs).toBeLessThanOrEqual(load.loadMs);
+    // A sanity bound only: a page that takes this long is broken, not slow.
+    expect(load.gridRenderedMs).toBeLessThan(30_000);
+  });
+
+  it('has the 50 x 20 grid in matrix order, every cell with its status, and opens a failing cell with its failed tests', async () => {
+    const o = await open(file);
+    try {
+      const { page } = o;
+      const arches = uniqueArches(R);
+      expect(await page.$$eval('table.grid tbody th', (ths) => ths.map((t) => t.textContent))).toEqual(arches);
+      expect(await page.$$eval('table.grid thead th', (ths) => ths.length)).toBe(21);
+      const cells = await page.$$eval('a.cell', (as) => as.map((a) => `${a.dataset.id}=${a.className}`));
+      expect(cells).toEqual(R.cells.map((c) => `${c.id}=cell s-${c.status}`));
+      const failing = R.cells.filter((c) => c.status === 'fail');
+      expect(failing.length).toBeGreaterThan(5);
+      // A cell with failed unit tests: its detail names them, with their messages.
+      const unit = failing.find((c) => c.stage === 'unit')!;
+      await page.click(`a.cell[data-id="${unit.id}"]`);
+      const detail = page.locator(`article.detail[data-id="${unit.id}"]`);
+      await detail.waitFor({ state: 'visible' });
+      expect(await detail.locator('tr.test-fail').allInnerTexts()).toEqual(['❌ unit case 19\nunit case 19: expected 0x19, got 0x0', '❌ unit case 20\nunit case 20: expected 0x20, got 0x0']);
+      expect(await detail.locator('tr.st-fail').innerText()).toMatch(/\b18\/20 ok\b/);
+      // The status filter narrows 1,000 cells to the failing ones.
+      for (const s of ['pass', 'xfail', 'skip']) await page.uncheck(`[data-filter="status"] input[value="${s}"]`);
+      expect(await page.textContent('#shown')).toBe(`${failing.length} of 1000 cells shown`);
+      expect(await o.csp()).toEqual([]);
+      expect(o.problems).toEqual([]);
+    } finally {
+      await o.close();
+    }
+  });
+});
+
+function uniqueArches(r: RunResults): string[] {
+  return [...new Set(r.cells.map((c) => c.arch))];
+}

@@ -2,6 +2,7 @@
 // matrix. Prints cold wall time, the children's CPU time, efficiency
 // (children's CPU / (cores x wall)), the orchestrator's own CPU time, and the
 // warm (nothing changed) wall time. Numbers, not a pass/fail test.
+// `npm run bench -- --engine` runs the 1,000-cell engine benchmark instead (engine-bench.ts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -72,4 +73,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--engine')) {
+  const { engineBench } = await import('./engine-bench.js');
+  process.exitCode = await engineBench(process.argv.slice(2));
+} else await main();

@@ -83,12 +83,17 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// Any character the three patterns above can touch (ANSI starts with ESC, a C0 control).
+// eslint-disable-next-line no-control-regex
+const NEEDS_CLEANING = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]/;
 
 /**
  * Text safe for every output format: ANSI sequences dropped, other control characters
  * (invalid in XML 1.0, invisible elsewhere) shown as `\xNN`, lone surrogates as U+FFFD.
  */
 export function cleanText(s: string): string {
+  // Most text has nothing to clean: one scan instead of three replaces (1,000-cell reports).
+  if (!NEEDS_CLEANING.test(s)) return s;
   return s
     .replace(ANSI, '')
     .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)

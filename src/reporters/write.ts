@@ -1,7 +1,7 @@
-// The only reporter code that touches the disk. Every report is rendered first; only
-// then are they written, each to a temp file in the report directory (same file
-// system), fsynced and renamed over the old one. A render or write failure leaves the
-// previous reports as they were and no temp files behind.
+// The only reporter code that touches the disk. Each report is rendered and written
+// to a temp file in the report directory (same file system) and fsynced; only when
+// every one is written are they renamed over the old ones. A render or write failure
+// leaves the previous reports as they were and no temp files behind.
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -102,10 +102,11 @@ export async function writeReports(
     if (names.has(e.name)) throw new OrchestratorError('USAGE', `report file ${e.name} is written twice`);
     names.add(e.name);
   }
-  // 1. Render everything: a bug in one reporter must not leave a half-updated set.
+  // Each report is rendered just before its temp file is written, so only one rendered
+  // report is in memory at a time (a 1,000-cell index.html is 10 MB of two-byte string).
   const rendered = [
-    ...wanted.map((f) => ({ name: REPORT_FILES[f], text: (options.renderers?.[f] ?? RENDERERS[f])(results) })),
-    ...extras.map((e) => ({ name: e.name, text: e.text })),
+    ...wanted.map((f) => ({ name: REPORT_FILES[f], render: () => (options.renderers?.[f] ?? RENDERERS[f])(results) })),
+    ...extras.map((e) => ({ name: e.name, render: () => e.text })),
   ].map((r) => ({ ...r, path: join(outDir, r.name) }));
 
   try {
@@ -115,13 +116,15 @@ export async function writeReports(
     throw new OrchestratorError('IO', `cannot create report directory ${outDir}: ${detail}`, { cause: err, exitCode: isFsError(err) ? 2 : 3 });
   }
 
-  // 2. Write every temp file (fsynced), 3. then rename them all over the old reports.
+  // 1. Render and write every temp file (fsynced), 2. then rename them all over the old
+  // reports: a bug in one reporter leaves the old set as it was, and no temp files.
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const pending = rendered.map((r) => ({ ...r, temp: join(outDir, `.${r.name}.${tag}.tmp`) }));
   const leftovers = new Set<string>();
   const logsLink = join(outDir, 'logs');
   const logsTemp = join(outDir, `.logs.${tag}.tmp`);
   let oldLogsDir: string | undefined;
+  let renderFailure: unknown;
   try {
     // Every failure that can be seen before a rename is seen before the first one.
     for (const p of pending) {
@@ -129,8 +132,15 @@ export async function writeReports(
       if (st?.isDirectory()) throw new OrchestratorError('IO', `cannot write reports to ${outDir}: ${p.path} is a directory`);
     }
     for (const p of pending) {
+      let text: string;
+      try {
+        text = p.render();
+      } catch (err) {
+        renderFailure = err;
+        throw err;
+      }
       leftovers.add(p.temp);
-      await writeTemp(p.temp, p.text);
+      await writeTemp(p.temp, text);
     }
     if (options.logsDir) {
       leftovers.add(logsTemp);
@@ -151,7 +161,8 @@ export async function writeReports(
   } catch (err) {
     await Promise.all([...leftovers].map((t) => unlink(t).catch(() => undefined)));
     if (oldLogsDir && leftovers.has(logsTemp)) await rename(oldLogsDir, logsLink).catch(() => undefined);
-    throw writeError(outDir, err);
+    // A reporter's bug is not the file system's: it goes on as it was thrown (exit 3, with its stack).
+    throw err === renderFailure ? err : writeError(outDir, err);
   }
   await fsyncDir(outDir);
   if (options.logsDir) {
