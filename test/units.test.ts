@@ -143,3 +143,19 @@ describe('run-stage classification', () => {
     expect(crashed.result.signal).toBe('SIGILL');
   });
 });
+
+describe('per-test detail in the record', () => {
+  it('names every test of a small stage, only the failing ones of a large one, at most 100 of them', async () => {
+    const { recordTests, FAILED_DETAIL_LIMIT } = await import('../src/stages/classify.js');
+    const small: StageResultLike = { name: 's', kind: 'test', status: 'pass', durationMs: 1 };
+    recordTests(small as never, [{ name: 'a', ok: true }, { name: 'b', ok: false }]);
+    expect(small.tests?.map((t) => t.name)).toEqual(['a', 'b']);
+    const large: StageResultLike = { name: 'l', kind: 'test', status: 'fail', durationMs: 1 };
+    recordTests(large as never, Array.from({ length: 600 }, (_, i) => ({ name: `t${i}`, ok: i % 3 !== 0 })));
+    expect(large.testCounts).toMatchObject({ total: 600, failed: 200, ok: 400 });
+    expect(large.tests).toHaveLength(FAILED_DETAIL_LIMIT);
+    expect(large.tests!.every((t) => !t.ok)).toBe(true);
+  });
+});
+
+interface StageResultLike { name: string; kind: string; status: string; durationMs: number; tests?: { name: string; ok: boolean }[]; testCounts?: Record<string, number> }

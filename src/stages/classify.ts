@@ -127,8 +127,11 @@ export function recordTests(result: StageResult, tests: readonly TestCaseResult[
   };
   if (tests.length <= PER_TEST_DETAIL_LIMIT) {
     if (tests.length) result.tests = [...tests];
-  } else if (failed.length) result.tests = failed;
+  } else if (failed.length) result.tests = failed.slice(0, FAILED_DETAIL_LIMIT);
 }
+
+/** Failing tests named per stage at most (the counts keep the rest): a bad night of 500 failures per cell keeps the report small. */
+export const FAILED_DETAIL_LIMIT = 100;
 
 /**
  * A stage judged by its per-test results: a failed test fails it; a driver that
