@@ -28,11 +28,43 @@ static double now(void)
 /* A typical mix: ALU with registers and immediates, memory, stack, branches. */
 static int op_label[NOPS];
 
-static void emit_program(struct cj_builder *b, const int *ops, const int *labels)
+/* The same program three ways: op by op through the code cj_emit had before
+ * its fast path (cj_emit_reference), op by op through cj_emit, and one
+ * cj_emit_n call per 50-op block. */
+enum { EMIT_REF, EMIT_OP, EMIT_RUN, EMIT_WAYS };
+static const char *const emit_way[EMIT_WAYS] = {"reference", "cj_emit", "cj_emit_n"};
+static cj_word op_imm[NOPS];
+
+static void emit_program(struct cj_builder *b, const int *ops, const int *labels, int way)
 {
     for (int blk = 0; blk < NOPS / 50; blk++) {
         cj_label_bind(b, labels[blk]);
-        for (int i = blk * 50; i < blk * 50 + 50; i++) cj_emit(b, ops[i], (cj_word)i, op_label[i]);
+        if (way == EMIT_RUN) {
+            cj_emit_n(b, ops + blk * 50, op_imm + blk * 50, op_label + blk * 50, 50);
+        } else if (way == EMIT_OP) {
+            for (int i = blk * 50; i < blk * 50 + 50; i++) cj_emit(b, ops[i], (cj_word)i, op_label[i]);
+        } else {
+            for (int i = blk * 50; i < blk * 50 + 50; i++) cj_emit_reference(b, ops[i], (cj_word)i, op_label[i]);
+        }
+    }
+}
+
+/* Best time of one program for each way, over alternating batches. */
+static void time_emission(struct cj_builder *b, const int *ops, int *labels, double best[EMIT_WAYS])
+{
+    enum { ITERS = 100 };
+    for (int w = 0; w < EMIT_WAYS; w++) best[w] = 1e9;
+    for (int rep = 0; rep < 400; rep++) {
+        for (int w = 0; w < EMIT_WAYS; w++) {
+            double t0 = now();
+            for (int it = 0; it < ITERS; it++) {
+                cj_builder_reset(b);
+                for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
+                emit_program(b, ops, labels, w);
+            }
+            double t = (now() - t0) / ITERS;
+            if (t < best[w]) best[w] = t;
+        }
     }
 }
 
@@ -55,10 +87,15 @@ int main(int argc, char **argv)
 
     static const char *const mix[] = {"add_a_x", "add_x_i", "sub_y_a", "mul_a_y", "xor_o_i", "ld_a_x", "st_x_a",
                                       "push_a", "pop_y", "bltu_x_i", "mov_y_i", "shl_a_i", "and_a_o", "bne_a_y"};
-    int ops[NOPS];
+    /* ops: the benchmark's program since its first version ((i * 7) % 14
+     * picks only mix[0] and mix[7]: add_a_x and push_a, no data slots);
+     * ops_mix: every op of the mix in turn (immediates, memory, branches). */
+    int ops[NOPS], ops_mix[NOPS];
     for (int i = 0; i < NOPS; i++) {
         cj_op_find(mix[(i * 7) % (int)(sizeof mix / sizeof mix[0])], &ops[i]);
+        cj_op_find(mix[i % (int)(sizeof mix / sizeof mix[0])], &ops_mix[i]);
         op_label[i] = (i / 50 + 1) % (NOPS / 50); /* label ids are 0..19 after each reset */
+        op_imm[i] = (cj_word)i;
     }
 
     struct cj_builder *b;
@@ -66,28 +103,24 @@ int main(int argc, char **argv)
     int labels[NOPS / 50];
     /* warm up */
     for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
-    emit_program(b, ops, labels);
+    emit_program(b, ops, labels, EMIT_OP);
 
-    /* Minimum over many short batches: the machine is shared, take the quiet moments. */
-    int iters = 100;
-    double best = 1e9;
-    for (int rep = 0; rep < 400; rep++) {
-        double t0 = now();
-        for (int it = 0; it < iters; it++) {
-            cj_builder_reset(b);
-            for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
-            emit_program(b, ops, labels);
-        }
-        double t = (now() - t0) / iters;
-        if (t < best) best = t;
-    }
+    /* Minimum over many short batches, the ways alternating: the machine is
+     * shared, take the quiet moments and give each way the same ones. */
+    double best_w[EMIT_WAYS], mix_w[EMIT_WAYS];
+    time_emission(b, ops, labels, best_w);
+    time_emission(b, ops_mix, labels, mix_w);
+    double best = best_w[EMIT_OP];
+    cj_builder_reset(b);
+    for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
+    emit_program(b, ops, labels, EMIT_OP);
     size_t code = cj_builder_code_size(b);
     double finish_best = 1e9;
     for (int rep = 0; rep < 200; rep++) {
         cj_builder_reset(b);
         double t0 = now();
         for (int i = 0; i < NOPS / 50; i++) cj_label_new(b, &labels[i]);
-        emit_program(b, ops, labels);
+        emit_program(b, ops, labels, EMIT_OP);
         struct cj_program *p = NULL;
         cj_builder_finish(b, mem, &p);
         double t = now() - t0;
@@ -138,13 +171,18 @@ int main(int argc, char **argv)
         printf("{\"arch\":\"%s\",\"emit_ops_per_s\":%.0f,\"ns_per_op\":%.3f,\"us_per_1000_ops_emit\":%.3f,"
                "\"us_per_1000_ops_emit_finish\":%.3f,\"code_bytes_1000_ops\":%zu,\"sum_n\":%" PRIu64 ","
                "\"sum_jit_s\":%.4f,\"sum_c_o0_s\":%.4f,\"sum_c_o1_s\":%.4f,\"jit_vs_o1\":%.3f,\"jit_vs_o0\":%.3f,"
-               "\"results_agree\":%s}\n",
+               "\"results_agree\":%s,\"emit_ref_ops_per_s\":%.0f,\"emit_n_ops_per_s\":%.0f,"
+               "\"mix_emit_ref_ops_per_s\":%.0f,\"mix_emit_ops_per_s\":%.0f,\"mix_emit_n_ops_per_s\":%.0f}\n",
                cj_arch_desc(), ops_per_s, best / NOPS * 1e9, best * 1e6, finish_best * 1e6, code, n, t_jit, t_o0, t_o1,
-               t_jit / t_o1, t_jit / t_o0, agree ? "true" : "false");
+               t_jit / t_o1, t_jit / t_o0, agree ? "true" : "false", NOPS / best_w[EMIT_REF], NOPS / best_w[EMIT_RUN],
+               NOPS / mix_w[EMIT_REF], NOPS / mix_w[EMIT_OP], NOPS / mix_w[EMIT_RUN]);
     } else {
         printf("copyjit bench (%s)\n", cj_arch_desc());
         printf("  emit: %.1f M ops/s (%.2f ns/op), %.2f us per 1000-op program (%zu code bytes)\n", ops_per_s / 1e6,
                best / NOPS * 1e9, best * 1e6, code);
+        for (int w = 0; w < EMIT_WAYS; w++)
+            printf("    %-10s %6.1f M ops/s (%.2f ns/op); 14-op mix %6.1f M ops/s\n", emit_way[w],
+                   NOPS / best_w[w] / 1e6, best_w[w] / NOPS * 1e9, NOPS / mix_w[w] / 1e6);
         printf("  emit + copy to executable memory: %.2f us per 1000-op program\n", finish_best * 1e6);
         printf("  sum(0..%" PRIu64 "-1) = %" PRIu64 ": copyjit %.3f s, C -O0 %.3f s, C -O1 %.3f s\n", n, r.ra, t_jit,
                t_o0, t_o1);

@@ -64,7 +64,17 @@ cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ_FNATTR __attribute__((visibilit
  * rare path does not push the op's trailing jump away from its end. */
 #define CJ_FAIL(st) CJ_TAIL(vm->fail[st])
 
-#if defined(CJ_DATA_ASM)
+#if defined(CJ_DATA_SYM)
+/* The data as a symbol of its own, cj<V>d_<op> = cj<V>_<op> + CJ_DATA_DIST,
+ * defined by ops.ld.in: the compiler then reads a slot straight from the
+ * instruction that uses it (x86_64: add cjAd_op(%rip), %rsi), with a
+ * PC-relative displacement to the op's own data that survives copying like
+ * CJ_DATA_ASM's, and no instruction to form the address first. */
+#  define CJ_DSYM(name) CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(d_, name))
+#  define CJ_DECL_DATA(name, ns, fl) extern const cj_word CJ_DSYM(name)[] __attribute__((visibility("hidden")));
+CJ_OPS(CJ_DECL_DATA)
+#  define CJ_DATA(name) ((const cj_word *)CJ_DSYM(name))
+#elif defined(CJ_DATA_ASM)
 #  define CJ_DATA(name) ({ const cj_word *cj__d; CJ_DATA_ASM(CJ_SYM(name), cj__d); cj__d; })
 #else
 #  define CJ_DATA(name) ({ uintptr_t cj__s; CJ_SELF_ASM(CJ_SYM(name), cj__s); \
