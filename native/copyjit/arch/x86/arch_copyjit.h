@@ -16,6 +16,11 @@
 /* Slots read by the instructions that use them, through the op's data
  * symbol (ops_body.h, CJ_DATA_SYM): cmp cjAd_op(%rip), %rsi. */
 #  define CJ_DATA_SYM 1
+/* The immediate of a compare-and-branch op in a register, not a memory
+ * operand: "mov cjAd_op(%rip), %rax; cmp %rax, %rsi; jae" lets the compare
+ * fuse with its branch (measured: the billion-sum's loop ~0.1x of C -O1
+ * faster than with "cmp cjAd_op(%rip), %rsi"). */
+#  define CJ_CMP_OPERAND(v) __asm__("" : "+r"(v))
 /* The former way, one lea to the data (displacement resolved in-section),
  * still used when CJ_DATA_SYM is off. */
 #  define CJ_DATA_ASM(sym, out) __asm__("lea " sym "+" CJ_DATA_DIST_S "(%%rip), %0" : "=r"(out))
