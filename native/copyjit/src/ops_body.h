@@ -200,16 +200,17 @@ CJ_ALU_NAMES(DEF_ALU)
         NEXT(op##_##d##_##s);                                                \
     }
 /* CJ_CMP_OPERAND(v): an arch may ask for the immediate in a register
- * (x86_64: a compare of two registers fuses with its branch). */
-#ifndef CJ_CMP_OPERAND
-#  define CJ_CMP_OPERAND(v) ((void)0)
+ * (x86_64: a compare of two registers fuses with its branch). Elsewhere
+ * the op reads k[0] as it always did (the same code, byte for byte). */
+#if defined(CJ_CMP_OPERAND)
+#  define CJ_BR_IMM(k) ({ cj_word cj__kv = (k)[0]; CJ_CMP_OPERAND(cj__kv); cj__kv; })
+#else
+#  define CJ_BR_IMM(k) ((k)[0])
 #endif
 #define DEF_BR_RI(op, d)                                                     \
     CJ_OP(op##_##d##_i) {                                                    \
         const cj_word *k = CJ_DATA(op##_##d##_i);                            \
-        cj_word kv = k[0];                                                   \
-        CJ_CMP_OPERAND(kv);                                                  \
-        if (C_##op(R_##d, kv)) CJ_TAIL((uintptr_t)k[1]);                     \
+        if (C_##op(R_##d, CJ_BR_IMM(k))) CJ_TAIL((uintptr_t)k[1]);           \
         NEXT(op##_##d##_i);                                                  \
     }
 #define DEF_BR_D(op, d) DEF_BR_RR(op, d, a) DEF_BR_RR(op, d, x) DEF_BR_RR(op, d, y) DEF_BR_RR(op, d, o) DEF_BR_RI(op, d)
