@@ -277,14 +277,14 @@ enum jit_err cj_emit_n(struct cj_builder *b, const int *ops, const cj_word *imm,
     while (i < n) {
         if (b->fast) {
             uint8_t *code = b->code;
-            size_t pos = b->pos, lim = b->cap >= 32 + CJ_SLACK ? b->cap - 32 - CJ_SLACK : 0;
+            size_t pos = b->pos, ccap = b->cap;
             uint32_t nops = b->nops, cap = b->ops_cap, line = b->line;
             struct cj_opmap *m = b->ops;
             for (; i < n; i++) {
                 unsigned op = (unsigned)ops[i];
                 if (op >= (unsigned)CJ_NUM_OPS) break;
                 const struct cj_tmpl *t = &cj_tmpl[op];
-                if (!t->fast || nops == cap || pos > lim) break;
+                if (!t->fast || nops == cap || pos + 32 + CJ_SLACK > ccap) break;
                 memcpy(code + pos, t->bytes, 32); /* the slack covers the bytes past the op */
                 m[nops].off = (uint32_t)pos;
                 m[nops].line = line;
