@@ -97,6 +97,9 @@ enum jit_err cj_label_bind(struct cj_builder *b, int label);
 /* Emit op `op`. imm fills slot 0 of ops with an immediate; label is the
  * target of branches, jmp and call (ignored otherwise, pass -1). */
 enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label);
+/* n ops at once: ops[i] with imm[i] and label[i] (imm and label may be
+ * NULL: 0 and -1 for every op). The same as n calls of cj_emit, faster. */
+enum jit_err cj_emit_n(struct cj_builder *b, const int *ops, const cj_word *imm, const int *label, size_t n);
 /* Same, naming the template: cj_emit_named(b, "add_a_i", 5, -1). */
 enum jit_err cj_emit_named(struct cj_builder *b, const char *name, cj_word imm, int label);
 /* Initial memory word (address taken modulo CJ_MEM_WORDS). */

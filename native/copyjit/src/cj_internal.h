@@ -22,6 +22,7 @@ struct cj_tmpl {
     uint8_t nslots;
     uint8_t flags;
     uint8_t ok;           /* passed the static check; others cannot be emitted */
+    uint8_t fast;         /* ok, no data slots, size <= 32: cj_emit's fast path */
 };
 
 extern struct cj_tmpl cj_tmpl[CJ_NUM_OPS];
@@ -37,6 +38,10 @@ struct cj_program {
     cj_word *mem_init;      /* CJ_MEM_WORDS initial memory, or NULL for zeros */
     uint32_t flags;
 };
+
+/* cj_emit without its fast path (the code before it): the benchmark's
+ * before/after figure and the tests' cross-check use it. */
+enum jit_err cj_emit_reference(struct cj_builder *b, int op, cj_word imm, int label);
 
 /* The CJ_NOP_WORD padding of `n` bytes (n a multiple of CJ_NOP_SIZE). */
 void cj_fill_nops(uint8_t *dst, size_t n);

@@ -64,7 +64,17 @@ cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ_FNATTR __attribute__((visibilit
  * rare path does not push the op's trailing jump away from its end. */
 #define CJ_FAIL(st) CJ_TAIL(vm->fail[st])
 
-#if defined(CJ_DATA_ASM)
+#if defined(CJ_DATA_SYM)
+/* The data as a symbol of its own, cj<V>d_<op> = cj<V>_<op> + CJ_DATA_DIST,
+ * defined by ops.ld.in: the compiler then reads a slot straight from the
+ * instruction that uses it (x86_64: add cjAd_op(%rip), %rsi), with a
+ * PC-relative displacement to the op's own data that survives copying like
+ * CJ_DATA_ASM's, and no instruction to form the address first. */
+#  define CJ_DSYM(name) CJ__CAT(CJ__CAT(cj, CJ_VARIANT), CJ__CAT(d_, name))
+#  define CJ_DECL_DATA(name, ns, fl) extern const cj_word CJ_DSYM(name)[] __attribute__((visibility("hidden")));
+CJ_OPS(CJ_DECL_DATA)
+#  define CJ_DATA(name) ((const cj_word *)CJ_DSYM(name))
+#elif defined(CJ_DATA_ASM)
 #  define CJ_DATA(name) ({ const cj_word *cj__d; CJ_DATA_ASM(CJ_SYM(name), cj__d); cj__d; })
 #else
 #  define CJ_DATA(name) ({ uintptr_t cj__s; CJ_SELF_ASM(CJ_SYM(name), cj__s); \
@@ -189,10 +199,18 @@ CJ_ALU_NAMES(DEF_ALU)
         if (C_##op(R_##d, R_##s)) CJ_TAIL((uintptr_t)k[0]);                  \
         NEXT(op##_##d##_##s);                                                \
     }
+/* CJ_CMP_OPERAND(v): an arch may ask for the immediate in a register
+ * (x86_64: a compare of two registers fuses with its branch). Elsewhere
+ * the op reads k[0] as it always did (the same code, byte for byte). */
+#if defined(CJ_CMP_OPERAND)
+#  define CJ_BR_IMM(k) ({ cj_word cj__kv = (k)[0]; CJ_CMP_OPERAND(cj__kv); cj__kv; })
+#else
+#  define CJ_BR_IMM(k) ((k)[0])
+#endif
 #define DEF_BR_RI(op, d)                                                     \
     CJ_OP(op##_##d##_i) {                                                    \
         const cj_word *k = CJ_DATA(op##_##d##_i);                            \
-        if (C_##op(R_##d, k[0])) CJ_TAIL((uintptr_t)k[1]);                   \
+        if (C_##op(R_##d, CJ_BR_IMM(k))) CJ_TAIL((uintptr_t)k[1]);           \
         NEXT(op##_##d##_i);                                                  \
     }
 #define DEF_BR_D(op, d) DEF_BR_RR(op, d, a) DEF_BR_RR(op, d, x) DEF_BR_RR(op, d, y) DEF_BR_RR(op, d, o) DEF_BR_RI(op, d)

@@ -138,6 +138,8 @@ enum jit_err cj_init(void)
                  "the empty op is not just a jump (%u bytes left)", cj_info[CJ_OP_empty].size);
         res = JIT_ERR_UNSUPPORTED;
     }
+    for (int i = 0; i < CJ_NUM_OPS; i++)
+        cj_tmpl[i].fast = cj_tmpl[i].ok && cj_tmpl[i].nslots == 0 && cj_tmpl[i].size <= 32;
     cj_init_result = res;
     cj_inited = 1;
     return res;
@@ -172,7 +174,27 @@ const char *cj_arch_desc(void)
 
 void cj_fill_nops(uint8_t *dst, size_t n)
 {
-#if CJ_NOP_SIZE == 1
+#if defined(CJ_NOP_X86_LONG)
+    /* The multi-byte nops of the x86 manuals (0f 1f /0 with a 66 prefix for
+     * the odd lengths): fewer instructions where the padding runs. */
+    static const uint8_t nops[9][9] = {
+        {0x90},
+        {0x66, 0x90},
+        {0x0f, 0x1f, 0x00},
+        {0x0f, 0x1f, 0x40, 0x00},
+        {0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+    };
+    while (n) {
+        size_t k = n < 9 ? n : 9;
+        memcpy(dst, nops[k - 1], k);
+        dst += k;
+        n -= k;
+    }
+#elif CJ_NOP_SIZE == 1
     memset(dst, (int)CJ_NOP_WORD, n);
 #elif CJ_NOP_SIZE == 2
     uint16_t w = CJ_NOP_WORD;

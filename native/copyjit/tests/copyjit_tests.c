@@ -348,6 +348,189 @@ TAP_CASE(data_slots_aligned_and_full_width)
     cj_program_free(p);
 }
 
+/* Emit one op list three ways: cj_emit_reference (the builder before its
+ * fast path), cj_emit op by op, cj_emit_n in runs of 1 to 9 ops. */
+enum { WAY_REF, WAY_OP, WAY_RUN };
+/* Every template once and a few again (37 is prime to the op count); kept
+ * small so even mips' large templates, traced, stay within CJ_DATA_DIST. */
+#define EMIT_N_OPS 520
+#define EMIT_N_LABELS 16
+#define EMIT_LABEL_EVERY 30
+static enum jit_err emit_ways_err;
+static struct cj_program *emit_ways_build(int way, uint32_t flags, const int *ops, const cj_word *imm, const int *lab)
+{
+    struct cj_builder *b;
+    struct cj_builder_params bp = {.flags = flags};
+    if (cj_builder_create(&bp, &b)) return NULL;
+    int labels[EMIT_N_LABELS];
+    for (int l = 0; l < EMIT_N_LABELS; l++) cj_label_new(b, &labels[l]);
+    int i = 0, bound = 0;
+    while (i < EMIT_N_OPS) {
+        /* Labels bound along the way: the even ones before any use
+         * (backward targets), the odd ones after the ops referring to them. */
+        if (i % EMIT_LABEL_EVERY == 0 && bound < EMIT_N_LABELS) cj_label_bind(b, labels[bound++]);
+        /* Runs of 1..9 ops that end at the label positions; one line each
+         * (the ops of a cj_emit_n run share it), in every way. */
+        cj_builder_set_line(b, (uint32_t)i + 1);
+        int k = 1 + i % 9;
+        if (i / EMIT_LABEL_EVERY != (i + k - 1) / EMIT_LABEL_EVERY) k = EMIT_LABEL_EVERY - i % EMIT_LABEL_EVERY;
+        if (i + k > EMIT_N_OPS) k = EMIT_N_OPS - i;
+        if (way == WAY_RUN) {
+            cj_emit_n(b, ops + i, imm + i, lab + i, (size_t)k);
+        } else {
+            for (int j = i; j < i + k; j++) {
+                if (way == WAY_REF) cj_emit_reference(b, ops[j], imm[j], lab[j]);
+                else cj_emit(b, ops[j], imm[j], lab[j]);
+            }
+        }
+        i += k;
+    }
+    while (bound < EMIT_N_LABELS) cj_label_bind(b, labels[bound++]);
+    struct cj_program *p = NULL;
+    emit_ways_err = cj_builder_finish(b, mem(), &p);
+    if (emit_ways_err) p = NULL;
+    cj_builder_destroy(b);
+    return p;
+}
+
+TAP_CASE(emit_fast_paths_match_reference)
+{
+    static int ops[EMIT_N_OPS], lab[EMIT_N_OPS];
+    static cj_word imm[EMIT_N_OPS];
+    /* Every template in turn (code is compared, not run), immediates of
+     * every width, and branch targets spread over all labels. */
+    for (int i = 0; i < EMIT_N_OPS; i++) {
+        ops[i] = (i * 37) % cj_op_count();
+        imm[i] = (cj_word)i * 0x9e3779b97f4a7c15ull;
+        lab[i] = i % EMIT_N_LABELS;
+    }
+    static const uint32_t flag_sets[] = {0, CJ_BUILD_TRACE};
+    for (size_t f = 0; f < sizeof flag_sets / sizeof flag_sets[0]; f++) {
+        struct cj_program *ref = emit_ways_build(WAY_REF, flag_sets[f], ops, imm, lab);
+        TAP_CHECKF(ref != NULL, "reference build, flags %u: error %d", flag_sets[f], (int)emit_ways_err);
+        if (!ref) return;
+        for (int way = WAY_OP; way <= WAY_RUN; way++) {
+            struct cj_program *p = emit_ways_build(way, flag_sets[f], ops, imm, lab);
+            TAP_CHECKF(p != NULL, "way %d flags %u: error %d", way, flag_sets[f], (int)emit_ways_err);
+            if (!p) continue;
+            TAP_CHECKF(p->code_size == ref->code_size && p->nops == ref->nops, "way %d flags %u: %zu bytes %u ops vs %zu %u",
+                       way, flag_sets[f], p->code_size, p->nops, ref->code_size, ref->nops);
+            if (p->code_size == ref->code_size && p->nops == ref->nops) {
+                TAP_CHECKF(memcmp(p->code.rx, ref->code.rx, ref->code_size) == 0, "way %d flags %u: code bytes differ", way,
+                           flag_sets[f]);
+                uint32_t bad = 0;
+                for (uint32_t i = 0; i < ref->nops; i++)
+                    if (p->op_off[i] != ref->op_off[i] || p->op_id[i] != ref->op_id[i]) bad++;
+                TAP_CHECKF(bad == 0, "way %d flags %u: %u op map entries differ", way, flag_sets[f], bad);
+                /* Data: equal, or both code addresses at the same offset. */
+                const uint8_t *d1 = (const uint8_t *)p->code.rx + CJ_DATA_DIST;
+                const uint8_t *d0 = (const uint8_t *)ref->code.rx + CJ_DATA_DIST;
+                for (uint32_t i = 0; i < ref->nops; i++) {
+                    int id = ref->op_id[i];
+                    for (unsigned k = 0; k < cj_tmpl[id].nslots; k++) {
+                        cj_word v1, v0;
+                        memcpy(&v1, d1 + ref->op_off[i] + 8 * k, 8);
+                        memcpy(&v0, d0 + ref->op_off[i] + 8 * k, 8);
+                        if (v1 != v0 && v1 - (cj_word)(uintptr_t)p->code.rx != v0 - (cj_word)(uintptr_t)ref->code.rx) {
+                            if (!bad) tap_diag("first difference: op %u (%d) slot %u: %llx vs %llx", i, id, k, (unsigned long long)v1, (unsigned long long)v0);
+                            bad++;
+                        }
+                    }
+                }
+                TAP_CHECKF(bad == 0, "way %d flags %u: %u data slots differ", way, flag_sets[f], bad);
+            }
+            cj_program_free(p);
+        }
+        cj_program_free(ref);
+    }
+}
+
+TAP_CASE(emit_n_runs_and_reports_errors)
+{
+    int o_mov_a, o_mov_x, o_add_a_x, o_add_x_i, o_bltu, o_out_a;
+    cj_op_find("mov_a_i", &o_mov_a);
+    cj_op_find("mov_x_i", &o_mov_x);
+    cj_op_find("add_a_x", &o_add_a_x);
+    cj_op_find("add_x_i", &o_add_x_i);
+    cj_op_find("bltu_x_i", &o_bltu);
+    cj_op_find("out_a", &o_out_a);
+    struct cj_builder *b;
+    cj_builder_create(NULL, &b);
+    int loop;
+    cj_label_new(b, &loop);
+    const int head[] = {o_mov_a, o_mov_x};
+    const cj_word head_imm[] = {0, 0};
+    TAP_CHECK_EQ(cj_emit_n(b, head, head_imm, NULL, 2), JIT_OK);
+    cj_label_bind(b, loop);
+    const int body[] = {o_add_a_x, o_add_x_i, o_bltu, o_out_a};
+    const cj_word body_imm[] = {0, 1, 1000, 0};
+    const int body_lab[] = {-1, -1, loop, -1};
+    TAP_CHECK_EQ(cj_emit_n(b, body, body_imm, body_lab, 4), JIT_OK);
+    TAP_CHECK_EQ(cj_emit_n(b, body, NULL, NULL, 0), JIT_OK);
+    struct cj_program *p = NULL;
+    TAP_CHECK_EQ(cj_builder_finish(b, mem(), &p), JIT_OK);
+    if (p) {
+        struct cj_run r;
+        memset(&r, 0, sizeof r);
+        r.out = outv;
+        r.out_cap = 4096;
+        r.timeout_s = 30;
+        cj_program_run(p, &r);
+        TAP_CHECK_EQ(r.status, CJ_STATUS_HALT);
+        TAP_CHECK_EQ(r.ra, 499500);
+        TAP_CHECK_EQ(r.out_n, 1);
+        cj_program_free(p);
+    }
+    /* A bad op in the middle: the ops before it are emitted, the error sticks. */
+    cj_builder_reset(b);
+    const int bad[] = {o_add_a_x, o_add_a_x, 100000, o_add_a_x};
+    TAP_CHECK_EQ(cj_emit_n(b, bad, NULL, NULL, 4), JIT_ERR_INVALID_ARG);
+    TAP_CHECK_EQ(cj_builder_ops(b), 2);
+    TAP_CHECK_EQ(cj_emit(b, o_add_a_x, 0, -1), JIT_ERR_INVALID_ARG);
+    TAP_CHECK_EQ(cj_emit_n(b, bad, NULL, NULL, 1), JIT_ERR_INVALID_ARG);
+    cj_builder_reset(b);
+    TAP_CHECK_EQ(cj_emit_n(b, NULL, NULL, NULL, 3), JIT_ERR_INVALID_ARG);
+    TAP_CHECK_EQ(cj_emit_n(NULL, bad, NULL, NULL, 1), JIT_ERR_INVALID_ARG);
+    /* A branch with no label: refused like cj_emit refuses it. */
+    cj_builder_reset(b);
+    TAP_CHECK_EQ(cj_emit_n(b, &o_bltu, NULL, NULL, 1), JIT_ERR_INVALID_ARG);
+    cj_builder_destroy(b);
+}
+
+#ifndef CJ_LOOP_ALIGN
+#  define CJ_LOOP_ALIGN 1
+#endif
+TAP_CASE(loop_heads_aligned_forward_targets_not)
+{
+    /* back: bound before use (a loop head); fwd: used first. */
+    const char *text = "mov a, 0\nmov x, 0\nnot y\nback:\nadd a, x\nadd x, 1\nbeq x, 7, fwd\nnot y\nfwd:\nbltu x, 100, back\nout a\n";
+    struct cj_builder *b;
+    cj_builder_create(NULL, &b);
+    TAP_CHECK_EQ(cj_parse(b, text, strlen(text), NULL), JIT_OK);
+    struct cj_program *p = NULL;
+    TAP_CHECK_EQ(cj_builder_finish(b, mem(), &p), JIT_OK);
+    cj_builder_destroy(b);
+    if (!p) return;
+    /* ops: 0 mov, 1 mov, 2 not, 3 add (back), 4 add, 5 beq, 6 not, 7 bltu (fwd), ... */
+    TAP_CHECK_EQ(p->nops, 10);
+    uint32_t end2 = p->op_off[2] + cj_tmpl[p->op_id[2]].size;
+    TAP_CHECKF(p->op_off[3] % CJ_LOOP_ALIGN == 0, "loop head at %u", p->op_off[3]);
+    TAP_CHECKF(p->op_off[3] >= end2 && p->op_off[3] - end2 < CJ_LOOP_ALIGN, "loop head at %u, previous op ends at %u",
+               p->op_off[3], end2);
+    /* The forward target: only the data-slot rule may move it. */
+    uint32_t end6 = p->op_off[6] + cj_tmpl[p->op_id[6]].size;
+    TAP_CHECKF(p->op_off[7] - end6 < 8 + CJ_DATA_ALIGN, "forward target at %u, previous op ends at %u", p->op_off[7], end6);
+    struct cj_run r;
+    memset(&r, 0, sizeof r);
+    r.out = outv;
+    r.out_cap = 4096;
+    r.timeout_s = 30;
+    cj_program_run(p, &r);
+    TAP_CHECK_EQ(r.status, CJ_STATUS_HALT);
+    TAP_CHECK_EQ(outv[0], 4950);
+    cj_program_free(p);
+}
+
 TAP_CASE(large_program)
 {
     size_t cap = 400000, n = 0;

@@ -6,7 +6,9 @@
 # (BUILD_DIR/copyjit/ops_a.o unless OBJECT is given). An op passes when:
 #  * every relocation in its section is PC-relative and refers to the op
 #    itself (its end symbol cjAe_<op>, i.e. the next op once copied, or a
-#    symbol in its own section: its start, a local label): anything else (a libgcc or libc call, .rodata, the GOT, an
+#    symbol in its own section: its start, a local label; or its data
+#    symbol cjAd_<op>, which ops.ld.in defines as its start + CJ_DATA_DIST,
+#    on the arches that read data slots through it): anything else (a libgcc or libc call, .rodata, the GOT, an
 #    absolute address, a page-relative address) is a reference out of the
 #    template that a copy would break;
 #  * every instruction that refers to the next op jumps there (a call to it
@@ -125,7 +127,7 @@ END {
             # A .L label missing from the symbol table (riscv: GAS keeps branch and
             # %pcrel_lo targets as relocations even within the section) is local.
             known = (sy in symsec)  # before symsec[sy], which would create it
-            if (sy != "cjAe_" op && !(known && symsec[sy] == "cjAs_" op) && !(sy ~ /^\.L/ && !known))
+            if (sy != "cjAe_" op && sy != "cjAd_" op && !(known && symsec[sy] == "cjAs_" op) && !(sy ~ /^\.L/ && !known))
                 why = sprintf("relocation %s against %s at +0x%x: a reference out of the template", rtyp[op, k], sy, roff[op, k])
             else if (!pcrel(rtyp[op, k]))
                 why = sprintf("relocation %s against %s at +0x%x is not PC-relative: position-dependent bytes", rtyp[op, k], sy, roff[op, k])
