@@ -1,7 +1,8 @@
 /* ops_body.h: the op templates, in C, in continuation-passing style.
  *
- * Included by ops_a.c, ops_b.c and ops_c.c with CJ_VARIANT set to A, B or C:
- * the three variants are the same code linked at different places (ops.ld.in
+ * Included by ops_a.c with CJ_VARIANT set to A and compiled once; variants B
+ * and C are that assembly with their own symbol names (cmake/rewrite_asm.cmake,
+ * -DVARIANT): the three are the same code linked at different places (ops.ld.in
  * puts a gap before B's "next"), which lets the runtime prove by byte
  * comparison that an op has no position-dependent bytes (A vs C) and no
  * reference to "next" besides its trailing jump (A vs B).
