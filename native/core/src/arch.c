@@ -88,6 +88,12 @@ void jit_arch_trap_fill(void *buf, size_t size)
     uint8_t *p = buf;
     uint32_t w = arch_info.trap_insn;
     size_t i = 0;
+    /* One repeated byte (x86 0xcc, aarch64 0x00): memset, the C library's
+     * fastest store loop (a freed range is usually cold memory). */
+    if (w == (w & 0xffu) * 0x01010101u) {
+        memset(p, (int)(w & 0xffu), size);
+        return;
+    }
     /* Whole words where aligned; a leftover prefix/suffix gets the word's bytes. */
     while (i < size && ((uintptr_t)(p + i) & 3u) != 0) {
         p[i] = ((const uint8_t *)&w)[(uintptr_t)(p + i) & 3u];
