@@ -229,3 +229,31 @@ profiles:
     expect(report.packages).not.toContain('gcc-11-riscv64-linux-gnu');
   });
 });
+
+describe('axes: one stage name in two profiles', () => {
+  const yaml = (second: string) => `version: 1
+architectures:
+  x86_64: { triple: x86_64-linux-gnu, debian: amd64, native_on: [x86_64] }
+toolchains:
+  gcc: { kind: gcc }
+targets:
+  t:
+    build: make
+    source: .
+    stages:
+      - { name: fuzz, run: [bin/f, --trace-every, "10"], profiles: [quick] }
+      - { name: fuzz, run: [bin/f], ${second} }
+profiles:
+  quick: {}
+  nightly: {}
+`;
+  it('takes a quick and a nightly form of one stage, each profile seeing its own', () => {
+    const config = parseMatrix(yaml('profiles: [nightly]'), join(REPO, 'test/axes-dup.yaml'));
+    expect(applyProfile(config, 'quick').targets[0]!.stages.map((s) => s.command)).toEqual([['bin/f', '--trace-every', '10']]);
+    expect(applyProfile(config, 'nightly').targets[0]!.stages.map((s) => s.command)).toEqual([['bin/f']]);
+  });
+  it('refuses the same name twice where a profile would see both', () => {
+    expect(() => parseMatrix(yaml('profiles: [quick, nightly]'), join(REPO, 'test/axes-dup.yaml'))).toThrow(/duplicate stage name "fuzz" in target "t" \(first at line 11\); .*unless each names its own profiles/);
+    expect(() => parseMatrix(yaml('where: any'), join(REPO, 'test/axes-dup.yaml'))).toThrow(/duplicate stage name "fuzz"/);
+  });
+});

@@ -184,3 +184,41 @@ describe('copyjit static template check (tools/check_templates.sh)', () => {
     }
   });
 });
+
+describe('copyjit --batch --trace-every N (native, host build)', () => {
+  // A batch whose expectations are tampered with: the first step hash of
+  // programs 1, 2 and 3 (their final states still agree), and program 3's final `a`.
+  it('traces every N-th program and every failing one; without N, every program', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cj-trace-every-'));
+    try {
+      const build = join(dir, 'build');
+      const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' });
+      const conf = sh('cmake', ['-S', join(import.meta.dirname, '..', 'native'), '-B', build, '-G', 'Ninja']);
+      expect(conf.status, conf.stderr).toBe(0);
+      const make = sh('cmake', ['--build', build, '--target', 'copyjit_cli', '--parallel', '2']);
+      expect(make.status, make.stdout).toBe(0);
+      let n = 0;
+      const text = formatBatch(makeBatch(12, 7)).replace(/^(trace )([0-9a-f]{4})/gm, (whole, head: string, first: string) => {
+        n++;
+        // Flip the first step's hash of programs 1, 2 and 3.
+        return n <= 3 ? `${head}${first === 'ffff' ? '0000' : 'ffff'}` : whole;
+      }).split('\nprogram ').map((block, i) => (i === 3 ? block.replace(/^(expect \S+ )(\d+)/m, (_w, h: string, a: string) => `${h}${BigInt(a) + 1n}`) : block)).join('\nprogram ');
+      const file = join(dir, 'batch.cjt');
+      writeFileSync(file, text);
+      const run = (...extra: string[]) => sh(join(build, 'bin', 'copyjit'), ['--batch', file, ...extra]);
+      const sampled = run('--trace-every', '1000');
+      expect(sampled.status).toBe(1);
+      const lines = sampled.stdout.split('\n');
+      expect(lines.find((l) => l.startsWith('not ok 1 '))).toBeDefined();
+      expect(lines.find((l) => l.startsWith('ok 2 '))).toBeDefined();
+      expect(lines.find((l) => l.startsWith('not ok 3 '))).toBeDefined();
+      // Program 2 was not traced (its final state agrees); 3 failed, so it was traced anyway: its report names the first diverging step.
+      expect(sampled.stdout).toMatch(/not ok 3 [^\n]*\n\s+---\n\s+message: "final state differs[^\n]*\n\s+divergence: "first diverging step: 0/);
+      const full = run();
+      expect(full.stdout.split('\n').filter((l) => l.startsWith('not ok')).map((l) => l.split(' ')[2])).toEqual(['1', '2', '3']);
+      expect(run('--trace-every', '0').status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

@@ -894,7 +894,7 @@ class Reader {
   }
 
   stages(v: Val, target: string): RunStageSpec[] {
-    const seen = new Map<string, SourceLocation>();
+    const seen = new Map<string, { loc: SourceLocation; profiles?: string[] }>();
     return this.list(
       v,
       (item, i) => {
@@ -914,11 +914,6 @@ class Reader {
         if (RESERVED_STAGE_NAMES.includes(name)) {
           this.fail(nameVal.loc, `stage name "${name}" in target "${target}" is reserved (${RESERVED_STAGE_NAMES.join(', ')}); pick another name`);
         }
-        const first = seen.get(name);
-        if (first) {
-          this.fail(nameVal.loc, `duplicate stage name "${name}" in target "${target}" (first at line ${first.line}); stage names must be unique within a target`);
-        }
-        seen.set(name, nameVal.loc);
         const owner = `stage "${name}" of target "${target}"`;
         const relabel = (key: string): Val | undefined => {
           const val = f.get(key);
@@ -956,6 +951,15 @@ class Reader {
           stage.profiles = this.strList(profiles, { nonEmpty: true });
           if (stage.profiles.length === 0) this.fail(profiles.loc, `${profiles.label} is an empty list, so the stage never runs; omit "profiles" to run it in every profile`);
         }
+        // One name may come twice when the two belong to different profiles (a quick and a nightly form of a stage).
+        const first = seen.get(name);
+        if (first) {
+          const disjoint = first.profiles && stage.profiles && !first.profiles.some((p) => stage.profiles!.includes(p));
+          if (!disjoint) {
+            this.fail(nameVal.loc, `duplicate stage name "${name}" in target "${target}" (first at line ${first.loc.line}); stage names must be unique within a target, unless each names its own profiles`);
+          }
+        }
+        seen.set(name, { loc: nameVal.loc, ...(stage.profiles ? { profiles: stage.profiles } : {}) });
         if (stage.format === 'expect') {
           if (!expectStdout && !expectRegex) {
             this.fail(stage.location, `${owner} has format expect but no "expect_stdout" or "expect_stdout_regex"; add the exact output it must print, or a regex it must match`);

@@ -212,7 +212,7 @@ static const char *cj_line_text(const char *text, uint64_t line, size_t *len)
 }
 
 static int cj_batch_one(struct jit_execmem *mem, FILE *out, size_t idx, const char *name, const char *seed,
-                        const char *text, const struct cj_expect *ex, const char *trace_hex)
+                        const char *text, const struct cj_expect *ex, const char *trace_hex, int traced)
 {
     char msg[512] = "";
     char detail[1024] = "";
@@ -244,8 +244,9 @@ static int cj_batch_one(struct jit_execmem *mem, FILE *out, size_t idx, const ch
         }
     }
     /* 2: traced run against the reference's per-step hashes: finds the first
-     * diverging step even when the final state happens to agree. */
-    if (!msg[0] || !ok) {
+     * diverging step even when the final state happens to agree; always for a
+     * program that failed (it says where it went wrong). */
+    if (traced || !ok) {
         struct cj_program *tp = NULL;
         char tmsg[256];
         if (!cj_build(mem, text, strlen(text), CJ_BUILD_TRACE, &tp, tmsg, sizeof tmsg)) {
@@ -308,8 +309,9 @@ static int cj_batch_one(struct jit_execmem *mem, FILE *out, size_t idx, const ch
     return ok;
 }
 
-int cj_tool_batch(struct jit_execmem *mem, const char *path, FILE *out)
+int cj_tool_batch(struct jit_execmem *mem, const char *path, unsigned trace_every, FILE *out)
 {
+    if (trace_every == 0) trace_every = 1;
     size_t len;
     char *buf = cj_read_file(path, &len);
     if (!buf) {
@@ -356,7 +358,7 @@ int cj_tool_batch(struct jit_execmem *mem, const char *path, FILE *out)
         char *te = strchr(th, '\n');
         if (te) *te = 0;
         idx++;
-        if (!cj_batch_one(mem, out, idx, name, seed, text, &ex, th)) fails++;
+        if (!cj_batch_one(mem, out, idx, name, seed, text, &ex, th, (idx - 1) % trace_every == 0)) fails++;
         fflush(out);
         p = te ? te + 1 : th + strlen(th);
     }

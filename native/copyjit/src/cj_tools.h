@@ -18,8 +18,11 @@ extern const struct cj_corpus_entry cj_corpus[]; /* NULL-terminated, embedded at
 int cj_tool_run_text(struct jit_execmem *mem, const char *text, size_t len, int trace, FILE *out, FILE *err);
 /* TAP over the embedded corpus (filter: substring of names, or NULL). */
 int cj_tool_corpus(struct jit_execmem *mem, const char *filter, FILE *out);
-/* TAP over a batch file written by `node dist/copyjit/cli.js batch`. */
-int cj_tool_batch(struct jit_execmem *mem, const char *path, FILE *out);
+/* TAP over a batch file written by `node dist/copyjit/cli.js batch`. Every
+ * program runs plainly against the reference's final state; every
+ * `trace_every`-th one (1: all) and every one that fails also runs traced
+ * against the reference's per-step hashes (the first diverging step). */
+int cj_tool_batch(struct jit_execmem *mem, const char *path, unsigned trace_every, FILE *out);
 /* Read a whole file (NUL-terminated); NULL on error. */
 char *cj_read_file(const char *path, size_t *len);
 

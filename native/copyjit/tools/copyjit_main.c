@@ -2,7 +2,9 @@
  *   copyjit --check            validate every op template (TAP; exit 1 names failing ops)
  *   copyjit --sum [N]          the seed's program: sum of 0..N-1 (default 10^9), timed (TAP)
  *   copyjit --corpus [filter]  run the embedded program corpus (TAP)
- *   copyjit --batch FILE       run a differential batch from the TS generator (TAP)
+ *   copyjit --batch FILE [--trace-every N]
+ *                              run a differential batch from the TS generator (TAP);
+ *                              every N-th program (and every failing one) also traced
  *   copyjit run FILE [--trace] run one program; prints out values and the status
  *   copyjit --list             list the op templates and their sizes
  */
@@ -122,7 +124,7 @@ static int cj_list(void)
 static void cj_usage(void)
 {
     fprintf(stderr,
-            "usage: copyjit --check [-v] | --sum [N] | --corpus [filter] | --batch FILE | run FILE [--trace] | --list\n");
+            "usage: copyjit --check [-v] | --sum [N] | --corpus [filter] | --batch FILE [--trace-every N] | run FILE [--trace] | --list\n");
 }
 
 int main(int argc, char **argv)
@@ -150,7 +152,19 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "--corpus") == 0) {
         rc = cj_tool_corpus(mem, argc > 2 ? argv[2] : NULL, stdout);
     } else if (strcmp(cmd, "--batch") == 0 && argc > 2) {
-        rc = cj_tool_batch(mem, argv[2], stdout);
+        /* --trace-every N: trace every N-th program (and every failing one); default all. */
+        unsigned long every = 1;
+        int bad = 0;
+        if (argc > 4 && strcmp(argv[3], "--trace-every") == 0) {
+            char *end;
+            every = strtoul(argv[4], &end, 10);
+            bad = *end || every == 0 || every > 1000000;
+            if (bad) fprintf(stderr, "copyjit: --trace-every needs a whole number from 1, got '%s'\n", argv[4]);
+        } else if (argc > 3) {
+            bad = 1;
+            fprintf(stderr, "copyjit: unknown argument '%s' after --batch FILE (only --trace-every N)\n", argv[3]);
+        }
+        rc = bad ? 2 : cj_tool_batch(mem, argv[2], (unsigned)every, stdout);
     } else if (strcmp(cmd, "run") == 0 && argc > 2) {
         size_t len;
         char *text = cj_read_file(argv[2], &len);
