@@ -161,8 +161,15 @@ export async function initProject(dir: string, options: { force?: boolean; aptKn
     '# The architectures whose toolchains this machine has or `matrix doctor --install` can install.',
     'architectures:',
   );
+  // No variants, and no overrides of the versions the first file leaves out (riscv64's llvm-19).
   const base = (entry: unknown): unknown => {
     const { variants: _variants, ...rest } = entry as Record<string, unknown>;
+    const overrides = rest.toolchains as Record<string, unknown> | undefined;
+    if (overrides) {
+      const kept = Object.fromEntries(Object.entries(overrides).filter(([name]) => name in raw.toolchains));
+      if (Object.keys(kept).length) rest.toolchains = kept;
+      else delete rest.toolchains;
+    }
     return rest;
   };
   for (const name of arches) lines.push(`  ${name}: ${flow(base(raw.architectures[name]))}${installable.includes(name) ? '   # not installed yet' : ''}`);
