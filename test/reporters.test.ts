@@ -682,6 +682,13 @@ describe('coverage view: arch x CPU variant by toolchain x version', () => {
     expect(junit).toContain('<property name="cpu.variant" value="armv8-1-lse"/>');
   });
 
+  it('says "not run" for a cell skipped before anything ran, whatever runner it would have had', () => {
+    const run = axesRun();
+    const skipped = { ...run.cells[1]!, status: 'skip' as const, reason: 'no gcc-11 for this arch', stages: [run.cells[1]!.stages[0]!] };
+    const md = renderMarkdown({ ...run, cells: [run.cells[0]!, skipped, ...run.cells.slice(2)] });
+    expect(md).toContain('| **aarch64** | default | ✅ qemu | ⏭ not run |');
+  });
+
   it('is left out of a run without variants or versions (the grid says it all)', () => {
     expect(renderMarkdown(results())).not.toContain('## Coverage');
     expect(renderHtml(results())).not.toContain('id="coverage"');

@@ -43,9 +43,11 @@ export interface Coverage {
 /** How a cell ran, in a few words. */
 export function howItRan(cell: CellResult): string {
   const ranStages = cell.stages.some((s) => s.name !== 'probe' && s.name !== 'build' && s.status !== 'skip');
+  const built = cell.stages.some((s) => s.name === 'build' && s.status === 'pass');
+  // A cell skipped before anything ran (an expectation, a missing compiler) ran nowhere, whatever its runner would be.
+  if (cell.status === 'skip' && !built && !ranStages) return 'not run';
   if (cell.runner === 'native') return 'native';
   if (cell.runner === 'qemu') return cell.axes?.cpu ? `qemu -cpu ${cell.axes.cpu}` : 'qemu';
-  const built = cell.stages.some((s) => s.name === 'build' && s.status === 'pass');
   return built || ranStages ? 'build only' : 'not run';
 }
 
