@@ -17,6 +17,7 @@ struct tap_state {
     char skip[256];     /* non-empty: the running case skipped */
     char diag[TAP_MAX_DIAG][512];
     int ndiag;
+    int quick; /* --quick: the matrix's quick profile */
 };
 
 static struct tap_state tap;
@@ -82,6 +83,8 @@ void tap_diag(const char *fmt, ...)
 
 int tap_case_failures(void) { return tap.failures; }
 
+int tap_quick(void) { return tap.quick; }
+
 static int tap_selected(const char *name, int nfilters, char **filters)
 {
     if (nfilters == 0)
@@ -111,6 +114,8 @@ int tap_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-l") == 0)
             list = 1;
+        else if (strcmp(argv[i], "--quick") == 0)
+            tap.quick = 1;
         else
             filters[nfilters++] = argv[i];
     }

@@ -3,8 +3,9 @@
  * A test binary registers cases with TAP_CASE and calls tap_main(); each case
  * is a function that makes checks with TAP_CHECK / TAP_CHECK_EQ. A case that
  * makes any failing check is "not ok", with the failing checks as YAML
- * diagnostics. Command line: `prog [-l] [filter...]` runs cases whose name
- * contains any filter; -l lists case names.
+ * diagnostics. Command line: `prog [-l] [--quick] [filter...]` runs cases
+ * whose name contains any filter; -l lists case names; --quick asks the
+ * cases that scale (randomized and stress runs) for their short form.
  */
 #ifndef MATRIX_TAP_H
 #define MATRIX_TAP_H
@@ -38,6 +39,10 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Run the registered cases; returns the process exit status (0 all ok). */
 int tap_main(int argc, char **argv);
+
+/* 1 when --quick was given: a case may run fewer random operations (and
+ * must say so in a diagnostic), never fewer kinds of check. */
+int tap_quick(void);
 
 /* Number of failed checks in the current case so far. */
 int tap_case_failures(void);
