@@ -1,5 +1,5 @@
 // The quick profile's cheaper build and core tests (issue 16): test drivers at
-// -O1 while the code under test keeps -O2, and `jitcore_tests --quick` runs the
+// -O1 while the code under test keeps -O2, line tables (-g1) instead of -g, and `jitcore_tests --quick` runs the
 // allocator's randomized model at a fifth of its operations, saying so.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,6 +35,9 @@ describe('the native build and jitcore_tests --quick (host build)', () => {
     expect(flagsOf('tap/tap.c')).toEqual([' -O2', ' -O1']);
     expect(flagsOf('core/src/execmem.c')).toEqual([' -O2']);
     expect(flagsOf('core/src/replace.c')).toEqual([' -O2']);
+    // Line tables only: the build type's -g, then MATRIX_DEBUG_INFO's -g1 (the last wins).
+    const execmem = commands.find((l) => l.includes('/core/src/execmem.c')) ?? '';
+    expect(execmem.match(/ -g\d?(?= )/g)).toEqual([' -g', ' -g1']);
   });
 
   it('runs the randomized model at a fifth with --quick, and says so; --quick is not a filter', () => {
