@@ -217,6 +217,9 @@ describe('copyjit --batch --trace-every N (native, host build)', () => {
       const full = run();
       expect(full.stdout.split('\n').filter((l) => l.startsWith('not ok')).map((l) => l.split(' ')[2])).toEqual(['1', '2', '3']);
       expect(run('--trace-every', '0').status).toBe(2);
+      const noNumber = run('--trace-every');
+      expect(noNumber.status).toBe(2);
+      expect(noNumber.stderr).toBe('copyjit: --trace-every needs a number N (trace every N-th program), e.g. --trace-every 10\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -160,6 +160,9 @@ int main(int argc, char **argv)
             every = strtoul(argv[4], &end, 10);
             bad = *end || every == 0 || every > 1000000;
             if (bad) fprintf(stderr, "copyjit: --trace-every needs a whole number from 1, got '%s'\n", argv[4]);
+        } else if (argc == 4 && strcmp(argv[3], "--trace-every") == 0) {
+            bad = 1;
+            fprintf(stderr, "copyjit: --trace-every needs a number N (trace every N-th program), e.g. --trace-every 10\n");
         } else if (argc > 3) {
             bad = 1;
             fprintf(stderr, "copyjit: unknown argument '%s' after --batch FILE (only --trace-every N)\n", argv[3]);
