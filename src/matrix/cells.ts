@@ -59,16 +59,19 @@ export interface Selection {
   arch?: string[];
   toolchain?: string[];
   target?: string[];
-  /** Only these cell ids, and why (`--failed`: the cells not as expected last time). */
-  ids?: { ids: readonly string[]; why: string };
+  /** Only these cell ids, and why (`--failed`: the cells not as expected last time).
+   * `othersFromCache`: the cells left out report their cached result for their
+   * current inputs, when there is one, so the report stays whole. */
+  ids?: { ids: readonly string[]; why: string; othersFromCache?: boolean };
   /** `I/N`: keep only shard I (1-based) of N; `assignment` maps cell id -> shard (see shards.ts). */
   shard?: { index: number; count: number; assignment: ReadonlyMap<string, number> };
 }
 
 export interface SelectedCells {
   selected: Cell[];
-  /** Cells left out by the filters, with why (reported as skip when asked). */
-  excluded: { cell: Cell; reason: string; by: 'filter' | 'shard' }[];
+  /** Cells left out by the filters, with why (reported as skip when asked);
+   * `byIds`: left out only by `ids` (every other filter keeps them). */
+  excluded: { cell: Cell; reason: string; by: 'filter' | 'shard'; byIds?: boolean }[];
 }
 
 export function selectCells(cells: readonly Cell[], selection: Selection): SelectedCells {
@@ -77,15 +80,19 @@ export function selectCells(cells: readonly Cell[], selection: Selection): Selec
   for (const cell of cells) {
     let reason: string | undefined;
     let by: 'filter' | 'shard' = 'filter';
+    let byIds = false;
     if (selection.target && !selection.target.includes(cell.target.name)) reason = `not selected (--target ${selection.target.join(',')})`;
     else if (selection.arch && !selection.arch.includes(cell.arch.name)) reason = `not selected (--arch ${selection.arch.join(',')})`;
     else if (selection.toolchain && !selection.toolchain.includes(cell.toolchain.name)) reason = `not selected (--toolchain ${selection.toolchain.join(',')})`;
-    else if (selection.ids && !selection.ids.ids.includes(cell.id)) reason = `not selected (${selection.ids.why})`;
+    else if (selection.ids && !selection.ids.ids.includes(cell.id)) {
+      reason = `not selected (${selection.ids.why})`;
+      byIds = !(selection.shard && selection.shard.assignment.get(cell.id) !== selection.shard.index);
+    }
     else if (selection.shard && selection.shard.assignment.get(cell.id) !== selection.shard.index) {
       reason = `in shard ${selection.shard.assignment.get(cell.id)}/${selection.shard.count}`;
       by = 'shard';
     }
-    if (reason) excluded.push({ cell, reason, by });
+    if (reason) excluded.push(byIds ? { cell, reason, by, byIds } : { cell, reason, by });
     else selected.push(cell);
   }
   return { selected, excluded };

@@ -108,6 +108,15 @@ export async function runMatrix(input: MatrixRunInput): Promise<RunResults> {
   const { selected, excluded } = selectCells(all, input.selection);
   const results = new Map<string, CellResult>();
   for (const { cell, reason, by } of excluded) results.set(cell.id, { ...notRun(cell, ctx, 'skip', reason), excluded: by });
+  // `--failed`: a cell not rerun shows its cached result for its current inputs (the same evidence a plain run would reuse).
+  if (input.selection.ids?.othersFromCache) {
+    for (const { cell, byIds } of excluded) {
+      if (!byIds || cell.expectation?.status === 'skip') continue;
+      const { hash } = await cellInputs(cell, ctx, hasher);
+      const hit = await cache.get(cell.id, hash);
+      if (hit) results.set(cell.id, applyExpectation({ ...hit, cached: true }, cell.expectation));
+    }
+  }
 
   // Cache look-ups first: they decide what is left to run.
   const queue: { cell: Cell; inputHash: string; weight: number }[] = [];

@@ -49,7 +49,8 @@ export async function runCommandLine(values: Record<string, string | boolean | u
       process.stdout.write(`nothing to rerun: every cell of ${join(outDir, 'status.json')} was as expected\n`);
       return EXIT.ok;
     }
-    selection.ids = { ids, why: '--failed: as expected in the last report' };
+    // The others keep their cached result for their current inputs in the report (not with --no-cache).
+    selection.ids = { ids, why: '--failed: as expected in the last report', othersFromCache: values['no-cache'] !== true };
     options.cache = false;
   }
   if (typeof values.shard === 'string') {
