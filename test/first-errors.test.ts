@@ -24,6 +24,19 @@ describe('first error lines', () => {
     expect(firstErrorLine('ld.lld: error: unknown emulation: elf32ppc\nclang: error: linker command failed with exit code 1 (use -v to see invocation)')).toBe('ld.lld: error: unknown emulation: elf32ppc');
   });
 
+  it('passes over a linker warning printed above the real error (powerpc: RWX segments)', () => {
+    const out = [
+      '/usr/bin/powerpc-linux-gnu-ld: warning: bin/copyjit has a LOAD segment with RWX permissions',
+      '[5/9] Building C object smc/CMakeFiles/smc.dir/src/emit.c.o',
+      'FAILED: smc/CMakeFiles/smc.dir/src/emit.c.o',
+      "emit.c:40:5: error: implicit declaration of function 'smc_flush'",
+      'ninja: build stopped: subcommand failed.',
+    ].join('\n');
+    expect(firstErrorLine(out)).toBe("emit.c:40:5: error: implicit declaration of function 'smc_flush'");
+    // Alone, the warning is still better than nothing.
+    expect(firstErrorLine(out.split('\n')[0]!)).toMatch(/RWX permissions$/);
+  });
+
   it('falls back to the generic line when nothing better is there', () => {
     expect(firstErrorLine('collect2: error: ld returned 1 exit status')).toBe('collect2: error: ld returned 1 exit status');
   });

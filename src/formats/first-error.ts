@@ -35,6 +35,7 @@ const GENERIC: RegExp[] = [
   /: in function [`'‘][^'’`]*['’]:$/, // linker context: the next line says what is wrong
   /\bld(?:\.\w+)?: (?:note: )?use the --help option/,
   /\bld(?:\.\w+)?: skipping incompatible /, // a search-path warning, not the failure
+  /\bld(?:\.\w+)?(?:-\d+)?: warning: /, // e.g. "has a LOAD segment with RWX permissions": printed by links that succeed
 ];
 
 // CSI and OSC sequences (colours, cursor moves, hyperlinks) that compilers and test tools print.
