@@ -176,15 +176,14 @@ enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r);
  * stores before the next op's loads, and an inlined run of cj_emit keeps
  * them in registers instead of a store-to-load round trip per op. */
 struct cj__opmap {
-    uint64_t off_line; /* code offset | source line << 32: one store */
-    uint32_t id;
+    uint64_t off_id; /* code offset | template << 32: one store (the source
+                      * lines are kept apart, as runs: cj_builder_set_line) */
 };
 struct cj__emit_head {
     uint8_t *code;
     size_t pos, pos_end;
     struct cj__opmap *ops;
     uint32_t nops, nops_end;
-    uint64_t line_hi;  /* the current source line << 32 */
 };
 struct cj_tmpl {
     const uint8_t *bytes; /* variant A, in .copyjit_ops */
@@ -231,14 +230,12 @@ static inline enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, in
             const uint8_t *src = t->bytes;
             uint8_t *dst = h->code + pos;
             struct cj__opmap *m = h->ops + n;
-            uint64_t line_hi = h->line_hi;
             /* 16 or 32 bytes, whole vectors: the slack covers the bytes past
              * the op. Stores are what bounds this path (x86_64 here: one a
              * cycle), so an op of at most 16 bytes, most of them, takes one. */
             CJ__COPY16(dst, src);
             if (t->fsize > 16) CJ__COPY16(dst + 16, src + 16);
-            m->off_line = (uint64_t)pos | line_hi;
-            m->id = (uint32_t)op;
+            m->off_id = (uint64_t)pos | (uint64_t)(uint32_t)op << 32;
             h->nops = n + 1;
             h->pos = end;
             return JIT_OK;

@@ -14,6 +14,10 @@ struct cj_fixup {
     uint32_t line;
 };
 
+struct cj_linerun {
+    uint32_t op, line;
+};
+
 struct cj_builder {
     struct cj__emit_head h; /* first: cj_emit's inline fast path (copyjit.h) reads it */
     uint32_t flags;
@@ -28,9 +32,12 @@ struct cj_builder {
     struct cj_fixup *fix;
     uint32_t nfix, fix_cap;
     cj_word *mem_init;
+    uint32_t line;          /* the current source line */
+    struct cj_linerun *runs; /* op index from which a line holds, in order */
+    uint32_t nruns, runs_cap;
 };
 
-#define CJ_LINE(b) ((uint32_t)((b)->h.line_hi >> 32))
+#define CJ_LINE(b) ((b)->line)
 
 /* The inline fast path's limits (copyjit.h), after any change of the
  * buffers or of b->fast: pos < pos_end means the fixed 32-byte copy and
@@ -87,6 +94,7 @@ void cj_builder_destroy(struct cj_builder *b)
     free(b->labels);
     free(b->label_line);
     free(b->fix);
+    free(b->runs);
     free(b->mem_init);
     free(b);
 }
@@ -99,14 +107,33 @@ void cj_builder_reset(struct cj_builder *b)
     b->fast = !(b->flags & CJ_BUILD_TRACE);
     cj_sync_fast(b);
     b->h.pos = b->data_min = b->data_end = 0;
-    b->h.line_hi = 0;
+    b->line = 0;
+    b->nruns = 0;
     b->h.nops = b->nlabels = b->nfix = 0;
     free(b->mem_init);
     b->mem_init = NULL;
 }
 
 enum jit_err cj_builder_error(const struct cj_builder *b) { return b ? b->err : JIT_ERR_INVALID_ARG; }
-void cj_builder_set_line(struct cj_builder *b, uint32_t line) { if (b) b->h.line_hi = (uint64_t)line << 32; }
+/* Lines are recorded as runs (the op index from which each holds), not per
+ * op: one store less on cj_emit's fast path. A failed allocation here is
+ * the builder's error, like any other. */
+void cj_builder_set_line(struct cj_builder *b, uint32_t line)
+{
+    if (!b || line == b->line) return;
+    b->line = line;
+    if (b->nruns && b->runs[b->nruns - 1].op == b->h.nops) {
+        b->runs[b->nruns - 1].line = line;
+        return;
+    }
+    if (!cj_grow((void **)&b->runs, &b->runs_cap, b->nruns + 1, sizeof *b->runs)) {
+        cj_fail(b, JIT_ERR_NO_MEMORY);
+        return;
+    }
+    b->runs[b->nruns].op = b->h.nops;
+    b->runs[b->nruns].line = line;
+    b->nruns++;
+}
 size_t cj_builder_ops(const struct cj_builder *b) { return b ? b->h.nops : 0; }
 size_t cj_builder_code_size(const struct cj_builder *b) { return b ? b->h.pos : 0; }
 
@@ -206,8 +233,7 @@ static inline __attribute__((always_inline)) enum jit_err cj_emit_raw(struct cj_
     if (t->size <= 32) memcpy(dst, t->bytes, 32); /* fixed size: inlined; slack covers it */
     else memcpy(dst, t->bytes, t->size);
     struct cj__opmap *m = &b->h.ops[b->h.nops++];
-    m->off_line = (uint64_t)pos | b->h.line_hi;
-    m->id = (uint32_t)op;
+    m->off_id = (uint64_t)pos | (uint64_t)(uint32_t)op << 32;
     if (t->nslots) {
         uint8_t *d = b->data + pos;
         if (t->flags & CJ_F_CALL) {
@@ -275,7 +301,6 @@ enum jit_err cj_emit_n(struct cj_builder *b, const int *ops, const cj_word *imm,
             uint8_t *code = b->h.code;
             size_t pos = b->h.pos, ccap = b->cap;
             uint32_t nops = b->h.nops, cap = b->ops_cap;
-            uint64_t line_hi = b->h.line_hi;
             struct cj__opmap *m = b->h.ops;
             for (; i < n; i++) {
                 unsigned op = (unsigned)ops[i];
@@ -283,8 +308,7 @@ enum jit_err cj_emit_n(struct cj_builder *b, const int *ops, const cj_word *imm,
                 const struct cj_tmpl *t = &cj_tmpl[op];
                 if (!t->fast || nops == cap || pos + 32 + CJ_SLACK > ccap) break;
                 memcpy(code + pos, t->bytes, 32); /* the slack covers the bytes past the op */
-                m[nops].off_line = (uint64_t)pos | line_hi;
-                m[nops].id = op;
+                m[nops].off_id = (uint64_t)pos | (uint64_t)op << 32;
                 nops++;
                 pos += t->size;
             }
@@ -326,12 +350,11 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
     *out = NULL;
     if (b->err) return b->err;
     /* Falling off the end halts (line 0 in traces). */
-    uint64_t line_hi = b->h.line_hi;
-    uint32_t nops0 = b->h.nops;
+    uint32_t line = b->line, nops0 = b->h.nops;
     size_t pos0 = b->h.pos, dmin0 = b->data_min, dend0 = b->data_end;
-    b->h.line_hi = 0;
+    b->line = 0; /* the trace op before the halt (trace mode) records line 0 */
     enum jit_err e = cj_emit(b, CJ_OP_halt, 0, -1);
-    b->h.line_hi = line_hi;
+    b->line = line;
     if (e) return e;
     for (uint32_t i = 0; i < b->nfix; i++) {
         int32_t l = b->fix[i].label;
@@ -349,10 +372,12 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
         cj_program_free(p);
         return cj_fail(b, JIT_ERR_NO_MEMORY);
     }
+    uint32_t r = 0, cur = 0;
     for (uint32_t i = 0; i < b->h.nops; i++) {
-        p->op_off[i] = (uint32_t)b->h.ops[i].off_line;
-        p->op_line[i] = (uint32_t)(b->h.ops[i].off_line >> 32);
-        p->op_id[i] = (uint16_t)b->h.ops[i].id;
+        while (r < b->nruns && b->runs[r].op <= i) cur = b->runs[r++].line;
+        p->op_off[i] = (uint32_t)b->h.ops[i].off_id;
+        p->op_line[i] = i < nops0 ? cur : 0; /* the implicit halt: line 0 */
+        p->op_id[i] = (uint16_t)(b->h.ops[i].off_id >> 32);
     }
     if (b->mem_init) {
         p->mem_init = malloc(CJ_MEM_WORDS * sizeof(cj_word));
