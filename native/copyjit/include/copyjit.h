@@ -224,7 +224,7 @@ static inline enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, in
     if (CJ__LIKELY(b != NULL && (unsigned)op < (unsigned)CJ__NUM_OPS)) {
         struct cj__emit_head *h = (struct cj__emit_head *)(void *)b;
         const struct cj__fast_tmpl *t = &cj__fast[op];
-        size_t pos = h->pos, end = pos + t->fsize;
+        size_t pos = h->pos, fsize = t->fsize, end = pos + fsize;
         uint32_t n = h->nops;
         if (CJ__LIKELY(end < h->pos_end && n < h->nops_end)) {
             const uint8_t *src = t->bytes;
@@ -234,7 +234,7 @@ static inline enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, in
              * the op. Stores are what bounds this path (x86_64 here: one a
              * cycle), so an op of at most 16 bytes, most of them, takes one. */
             CJ__COPY16(dst, src);
-            if (t->fsize > 16) CJ__COPY16(dst + 16, src + 16);
+            if (fsize > 16) CJ__COPY16(dst + 16, src + 16);
             m->off_id = (uint64_t)pos | (uint64_t)(uint32_t)op << 32;
             h->nops = n + 1;
             h->pos = end;
