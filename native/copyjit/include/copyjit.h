@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "jit/err.h"
 #include "jit/execmem.h"
@@ -95,8 +96,12 @@ void cj_builder_set_line(struct cj_builder *b, uint32_t line);
 enum jit_err cj_label_new(struct cj_builder *b, int *out);
 enum jit_err cj_label_bind(struct cj_builder *b, int label);
 /* Emit op `op`. imm fills slot 0 of ops with an immediate; label is the
- * target of branches, jmp and call (ignored otherwise, pass -1). */
-enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label);
+ * target of branches, jmp and call (ignored otherwise, pass -1).
+ * cj_emit is inline (below): its fast path is in the caller; everything
+ * else (data slots, trace, a full buffer, errors) goes to cj_emit_general,
+ * which is the same function out of line. */
+static inline enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label);
+enum jit_err cj_emit_general(struct cj_builder *b, int op, cj_word imm, int label);
 /* n ops at once: ops[i] with imm[i] and label[i] (imm and label may be
  * NULL: 0 and -1 for every op). The same as n calls of cj_emit, faster. */
 enum jit_err cj_emit_n(struct cj_builder *b, const int *ops, const cj_word *imm, const int *label, size_t n);
@@ -159,6 +164,85 @@ struct cj_run {
 /* Runs the program from its first op. Faults inside JIT code are caught and
  * reported in r->fault (status CJ_STATUS_CRASH). Not reentrant. */
 enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r);
+
+/* ---- cj_emit's inline fast path (the layout below is internal) ----
+ * A builder starts with struct cj__emit_head. The fast path takes an op
+ * with no data slots whose bytes fit a fixed 32-byte copy (cj_tmpl[op].fast,
+ * set by cj_init) while pos + size < pos_end and nops < nops_end; the builder sets
+ * both limits to 0 while it has an error or traces, and keeps them in step
+ * with its buffers (a full one falls to cj_emit_general, which grows it).
+ * Everything is read before the copy and written after it: the copy's
+ * stores may alias the builder, the position and count are then the last
+ * stores before the next op's loads, and an inlined run of cj_emit keeps
+ * them in registers instead of a store-to-load round trip per op. */
+struct cj__opmap {
+    uint64_t off_id; /* code offset | template << 32: one store (the source
+                      * lines are kept apart, as runs: cj_builder_set_line) */
+};
+struct cj__emit_head {
+    uint8_t *code;
+    size_t pos, pos_end;
+    struct cj__opmap *ops;
+    uint32_t nops, nops_end;
+};
+struct cj_tmpl {
+    const uint8_t *bytes; /* variant A, in .copyjit_ops */
+    uint16_t size;        /* bytes to copy */
+    uint8_t nslots;
+    uint8_t flags;
+    uint8_t ok;           /* passed the static check; others cannot be emitted */
+    uint8_t fast;         /* ok, no data slots, size <= 32: cj_emit's fast path */
+};
+#define CJ__NUM_OPS 502 /* templates.c asserts it is the op count */
+extern struct cj_tmpl cj_tmpl[CJ__NUM_OPS];
+/* The fast path's view of cj_tmpl (cj_init fills it): the bytes and the
+ * size to advance by, or CJ__NOT_FAST for an op that must take the general
+ * path, so that one compare, pos + fsize < pos_end, checks both. */
+struct cj__fast_tmpl {
+    const uint8_t *bytes;
+    size_t fsize;
+};
+#define CJ__NOT_FAST (((size_t)-1) / 4)
+extern struct cj__fast_tmpl cj__fast[CJ__NUM_OPS];
+#if defined(__GNUC__)
+#  define CJ__LIKELY(c) __builtin_expect(!!(c), 1)
+/* The copy in 16-byte moves of a float vector type: unlike memcpy's
+ * byte stores, they cannot alias the builder's size_t and uint32_t fields
+ * (type-based aliasing), so an inlined run of cj_emit can keep its
+ * position and count in registers. The code buffer is malloc'd and is only
+ * ever read back as bytes. */
+typedef float cj__v16 __attribute__((vector_size(16), aligned(1), may_alias));
+typedef float cj__v16n __attribute__((vector_size(16), aligned(1)));
+#  define CJ__COPY16(d, s) (*(cj__v16n *)(void *)(d) = *(const cj__v16 *)(const void *)(s))
+#else
+#  define CJ__LIKELY(c) (c)
+#  define CJ__COPY16(d, s) memcpy((d), (s), 16)
+#endif
+
+static inline enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label)
+{
+    if (CJ__LIKELY(b != NULL && (unsigned)op < (unsigned)CJ__NUM_OPS)) {
+        struct cj__emit_head *h = (struct cj__emit_head *)(void *)b;
+        const struct cj__fast_tmpl *t = &cj__fast[op];
+        size_t pos = h->pos, fsize = t->fsize, end = pos + fsize;
+        uint32_t n = h->nops;
+        if (CJ__LIKELY(end < h->pos_end && n < h->nops_end)) {
+            const uint8_t *src = t->bytes;
+            uint8_t *dst = h->code + pos;
+            struct cj__opmap *m = h->ops + n;
+            /* 16 or 32 bytes, whole vectors: the slack covers the bytes past
+             * the op. Stores are what bounds this path (x86_64 here: one a
+             * cycle), so an op of at most 16 bytes, most of them, takes one. */
+            CJ__COPY16(dst, src);
+            if (fsize > 16) CJ__COPY16(dst + 16, src + 16);
+            m->off_id = (uint64_t)pos | (uint64_t)(uint32_t)op << 32;
+            h->nops = n + 1;
+            h->pos = end;
+            return JIT_OK;
+        }
+    }
+    return cj_emit_general(b, op, imm, label);
+}
 
 /* FNV-1a 32 over little-endian 64-bit words; used for the output, memory and
  * per-step trace hashes shared with the TypeScript reference. */

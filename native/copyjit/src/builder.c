@@ -14,32 +14,46 @@ struct cj_fixup {
     uint32_t line;
 };
 
-struct cj_opmap {
-    uint32_t off, line;
-    uint32_t id;
+struct cj_linerun {
+    uint32_t op, line;
 };
 
 struct cj_builder {
+    struct cj__emit_head h; /* first: cj_emit's inline fast path (copyjit.h) reads it */
     uint32_t flags;
     enum jit_err err;
     uint32_t fast;         /* no error and no trace: cj_emit may take its fast path */
-    uint8_t *code, *data;
-    size_t pos, cap, data_min, data_end;
-    uint32_t line;
-    uint32_t nops, ops_cap;
-    struct cj_opmap *ops;  /* one entry per emitted op */
+    uint8_t *data;
+    size_t cap, data_min, data_end;
+    uint32_t ops_cap;
     int32_t *labels;       /* code offset, -1 = unbound */
     uint32_t *label_line;  /* first use, for errors */
     uint32_t nlabels, labels_cap;
     struct cj_fixup *fix;
     uint32_t nfix, fix_cap;
     cj_word *mem_init;
+    uint32_t line;          /* the current source line */
+    struct cj_linerun *runs; /* op index from which a line holds, in order */
+    uint32_t nruns, runs_cap;
 };
+
+#define CJ_LINE(b) ((b)->line)
+
+/* The inline fast path's limits (copyjit.h), after any change of the
+ * buffers or of b->fast: pos < pos_end means the fixed 32-byte copy and
+ * the slack fit; both are 0 while the builder has an error or traces. */
+static void cj_sync_fast(struct cj_builder *b)
+{
+    size_t need = 32 + CJ_SLACK;
+    b->h.pos_end = b->fast && b->cap >= need ? b->cap - need + 1 : 0;
+    b->h.nops_end = b->fast ? b->ops_cap : 0;
+}
 
 static enum jit_err cj_fail(struct cj_builder *b, enum jit_err e)
 {
     if (!b->err) b->err = e;
     b->fast = 0;
+    cj_sync_fast(b);
     return b->err;
 }
 
@@ -66,6 +80,7 @@ enum jit_err cj_builder_create(const struct cj_builder_params *params, struct cj
     if (!b) return JIT_ERR_NO_MEMORY;
     b->flags = params ? params->flags : 0;
     b->fast = !(b->flags & CJ_BUILD_TRACE);
+    cj_sync_fast(b);
     *out = b;
     return JIT_OK;
 }
@@ -73,12 +88,13 @@ enum jit_err cj_builder_create(const struct cj_builder_params *params, struct cj
 void cj_builder_destroy(struct cj_builder *b)
 {
     if (!b) return;
-    free(b->code);
+    free(b->h.code);
     free(b->data);
-    free(b->ops);
+    free(b->h.ops);
     free(b->labels);
     free(b->label_line);
     free(b->fix);
+    free(b->runs);
     free(b->mem_init);
     free(b);
 }
@@ -89,17 +105,37 @@ void cj_builder_reset(struct cj_builder *b)
     /* No need to clear data: every slot an op reads is written when it is emitted. */
     b->err = JIT_OK;
     b->fast = !(b->flags & CJ_BUILD_TRACE);
-    b->pos = b->data_min = b->data_end = 0;
+    cj_sync_fast(b);
+    b->h.pos = b->data_min = b->data_end = 0;
     b->line = 0;
-    b->nops = b->nlabels = b->nfix = 0;
+    b->nruns = 0;
+    b->h.nops = b->nlabels = b->nfix = 0;
     free(b->mem_init);
     b->mem_init = NULL;
 }
 
 enum jit_err cj_builder_error(const struct cj_builder *b) { return b ? b->err : JIT_ERR_INVALID_ARG; }
-void cj_builder_set_line(struct cj_builder *b, uint32_t line) { if (b) b->line = line; }
-size_t cj_builder_ops(const struct cj_builder *b) { return b ? b->nops : 0; }
-size_t cj_builder_code_size(const struct cj_builder *b) { return b ? b->pos : 0; }
+/* Lines are recorded as runs (the op index from which each holds), not per
+ * op: one store less on cj_emit's fast path. A failed allocation here is
+ * the builder's error, like any other. */
+void cj_builder_set_line(struct cj_builder *b, uint32_t line)
+{
+    if (!b || line == b->line) return;
+    b->line = line;
+    if (b->nruns && b->runs[b->nruns - 1].op == b->h.nops) {
+        b->runs[b->nruns - 1].line = line;
+        return;
+    }
+    if (!cj_grow((void **)&b->runs, &b->runs_cap, b->nruns + 1, sizeof *b->runs)) {
+        cj_fail(b, JIT_ERR_NO_MEMORY);
+        return;
+    }
+    b->runs[b->nruns].op = b->h.nops;
+    b->runs[b->nruns].line = line;
+    b->nruns++;
+}
+size_t cj_builder_ops(const struct cj_builder *b) { return b ? b->h.nops : 0; }
+size_t cj_builder_code_size(const struct cj_builder *b) { return b ? b->h.pos : 0; }
 
 enum jit_err cj_label_new(struct cj_builder *b, int *out)
 {
@@ -120,14 +156,15 @@ static int cj_reserve_slow(struct cj_builder *b, size_t need)
 {
     size_t n = b->cap ? b->cap * 2 : 4096;
     while (n < need + CJ_SLACK) n *= 2;
-    uint8_t *c = realloc(b->code, n);
+    uint8_t *c = realloc(b->h.code, n);
     if (!c) return 0;
-    b->code = c;
+    b->h.code = c;
     uint8_t *d = realloc(b->data, n);
     if (!d) return 0;
     memset(d + b->cap, 0, n - b->cap);
     b->data = d;
     b->cap = n;
+    cj_sync_fast(b);
     return 1;
 }
 
@@ -151,14 +188,14 @@ enum jit_err cj_label_bind(struct cj_builder *b, int label)
     if (b->err) return b->err;
     if (label < 0 || (uint32_t)label >= b->nlabels || b->labels[label] >= 0) return cj_fail(b, JIT_ERR_INVALID_ARG);
     if (CJ_LOOP_ALIGN > 1 && b->labels[label] == -1) {
-        size_t pad = (size_t)(0 - b->pos) & (CJ_LOOP_ALIGN - 1);
+        size_t pad = (size_t)(0 - b->h.pos) & (CJ_LOOP_ALIGN - 1);
         if (pad) {
-            if (!cj_reserve(b, b->pos + pad)) return cj_fail(b, JIT_ERR_NO_MEMORY);
-            cj_fill_nops(b->code + b->pos, pad);
-            b->pos += pad;
+            if (!cj_reserve(b, b->h.pos + pad)) return cj_fail(b, JIT_ERR_NO_MEMORY);
+            cj_fill_nops(b->h.code + b->h.pos, pad);
+            b->h.pos += pad;
         }
     }
-    b->labels[label] = (int32_t)b->pos;
+    b->labels[label] = (int32_t)b->h.pos;
     return JIT_OK;
 }
 
@@ -168,7 +205,7 @@ static inline enum jit_err cj_add_fix(struct cj_builder *b, uint32_t pos, int32_
         return cj_fail(b, JIT_ERR_NO_MEMORY);
     b->fix[b->nfix].pos = pos;
     b->fix[b->nfix].label = label;
-    b->fix[b->nfix].line = b->line;
+    b->fix[b->nfix].line = CJ_LINE(b);
     b->nfix++;
     return JIT_OK;
 }
@@ -178,7 +215,7 @@ static inline void cj_put(uint8_t *p, cj_word v) { memcpy(p, &v, sizeof v); }
 static inline __attribute__((always_inline)) enum jit_err cj_emit_raw(struct cj_builder *b, int op, cj_word imm, int label)
 {
     const struct cj_tmpl *t = &cj_tmpl[op];
-    size_t pos = b->pos;
+    size_t pos = b->h.pos;
     if (t->nslots) {
         if (pos < b->data_min) pos = b->data_min;
         pos = (pos + (CJ_DATA_ALIGN - 1)) & ~(size_t)(CJ_DATA_ALIGN - 1);
@@ -186,17 +223,17 @@ static inline __attribute__((always_inline)) enum jit_err cj_emit_raw(struct cj_
     size_t end = pos + t->size;
     size_t dend = pos + 8u * t->nslots;
     if (!cj_reserve(b, (end > dend ? end : dend))) return cj_fail(b, JIT_ERR_NO_MEMORY);
-    if (__builtin_expect(b->nops == b->ops_cap, 0) &&
-        !cj_grow((void **)&b->ops, &b->ops_cap, b->nops + 1, sizeof *b->ops))
-        return cj_fail(b, JIT_ERR_NO_MEMORY);
-    if (pos > b->pos) cj_fill_nops(b->code + b->pos, pos - b->pos);
-    uint8_t *dst = b->code + pos;
+    if (__builtin_expect(b->h.nops == b->ops_cap, 0)) {
+        if (!cj_grow((void **)&b->h.ops, &b->ops_cap, b->h.nops + 1, sizeof *b->h.ops))
+            return cj_fail(b, JIT_ERR_NO_MEMORY);
+        cj_sync_fast(b);
+    }
+    if (pos > b->h.pos) cj_fill_nops(b->h.code + b->h.pos, pos - b->h.pos);
+    uint8_t *dst = b->h.code + pos;
     if (t->size <= 32) memcpy(dst, t->bytes, 32); /* fixed size: inlined; slack covers it */
     else memcpy(dst, t->bytes, t->size);
-    struct cj_opmap *m = &b->ops[b->nops++];
-    m->off = (uint32_t)pos;
-    m->line = b->line;
-    m->id = (uint32_t)op;
+    struct cj__opmap *m = &b->h.ops[b->h.nops++];
+    m->off_id = (uint64_t)pos | (uint64_t)(uint32_t)op << 32;
     if (t->nslots) {
         uint8_t *d = b->data + pos;
         if (t->flags & CJ_F_CALL) {
@@ -207,14 +244,14 @@ static inline __attribute__((always_inline)) enum jit_err cj_emit_raw(struct cj_
         }
         if (t->flags & CJ_F_TARGET) {
             if (label < 0 || (uint32_t)label >= b->nlabels) return cj_fail(b, JIT_ERR_INVALID_ARG);
-            if (!b->label_line[label]) b->label_line[label] = b->line;
+            if (!b->label_line[label]) b->label_line[label] = CJ_LINE(b);
             if (b->labels[label] == -1) b->labels[label] = -2; /* referenced before bound: a forward target */
             if (cj_add_fix(b, (uint32_t)(pos + 8u * (t->nslots - 1u)), label)) return b->err;
         }
         b->data_min = dend;
         if (dend > b->data_end) b->data_end = dend;
     }
-    b->pos = end;
+    b->h.pos = end;
     return JIT_OK;
 }
 
@@ -229,7 +266,7 @@ static enum jit_err cj_emit_slow(struct cj_builder *b, int op, cj_word imm, int 
     if (__builtin_expect(!cj_tmpl[op].ok, 0)) return cj_fail(b, JIT_ERR_UNSUPPORTED);
     if ((b->flags & CJ_BUILD_TRACE) && __builtin_expect(!cj_tmpl[CJ_OP_trace].ok, 0)) return cj_fail(b, JIT_ERR_UNSUPPORTED);
     if ((b->flags & CJ_BUILD_TRACE) && op != CJ_OP_trace && op != CJ_OP_empty) {
-        enum jit_err e = cj_emit_raw(b, CJ_OP_trace, b->line, -1);
+        enum jit_err e = cj_emit_raw(b, CJ_OP_trace, CJ_LINE(b), -1);
         if (e) return e;
     }
     return cj_emit_raw(b, op, imm, label);
@@ -240,27 +277,12 @@ enum jit_err cj_emit_reference(struct cj_builder *b, int op, cj_word imm, int la
     return cj_emit_slow(b, op, imm, label);
 }
 
-/* The fast path covers an op without data slots whose bytes fit the fixed
- * 32-byte copy (cj_tmpl.fast, set by cj_init), in a builder with no error,
- * no trace, and room for the copy and the op map entry: one table load, one
- * 32-byte copy, one map entry. Everything else goes the general way. */
-enum jit_err cj_emit(struct cj_builder *b, int op, cj_word imm, int label)
+/* cj_emit (copyjit.h) is inline: its fast path (an op without data slots
+ * whose bytes fit the fixed 32-byte copy, in a builder with no error, no
+ * trace, and room for the copy and the op map entry) runs in the caller.
+ * Everything else comes here: the general path, any op, every check. */
+enum jit_err cj_emit_general(struct cj_builder *b, int op, cj_word imm, int label)
 {
-    if (__builtin_expect(b != NULL && (unsigned)op < (unsigned)CJ_NUM_OPS, 1)) {
-        const struct cj_tmpl *t = &cj_tmpl[op];
-        size_t pos = b->pos;
-        uint32_t n = b->nops;
-        if (__builtin_expect((t->fast & b->fast) && n < b->ops_cap && pos + 32 + CJ_SLACK <= b->cap, 1)) {
-            memcpy(b->code + pos, t->bytes, 32); /* the slack covers the bytes past the op */
-            struct cj_opmap *m = &b->ops[n];
-            m->off = (uint32_t)pos;
-            m->line = b->line;
-            m->id = (uint32_t)op;
-            b->nops = n + 1;
-            b->pos = pos + t->size;
-            return JIT_OK;
-        }
-    }
     return cj_emit_slow(b, op, imm, label);
 }
 
@@ -276,24 +298,22 @@ enum jit_err cj_emit_n(struct cj_builder *b, const int *ops, const cj_word *imm,
     size_t i = 0;
     while (i < n) {
         if (b->fast) {
-            uint8_t *code = b->code;
-            size_t pos = b->pos, ccap = b->cap;
-            uint32_t nops = b->nops, cap = b->ops_cap, line = b->line;
-            struct cj_opmap *m = b->ops;
+            uint8_t *code = b->h.code;
+            size_t pos = b->h.pos, ccap = b->cap;
+            uint32_t nops = b->h.nops, cap = b->ops_cap;
+            struct cj__opmap *m = b->h.ops;
             for (; i < n; i++) {
                 unsigned op = (unsigned)ops[i];
                 if (op >= (unsigned)CJ_NUM_OPS) break;
                 const struct cj_tmpl *t = &cj_tmpl[op];
                 if (!t->fast || nops == cap || pos + 32 + CJ_SLACK > ccap) break;
                 memcpy(code + pos, t->bytes, 32); /* the slack covers the bytes past the op */
-                m[nops].off = (uint32_t)pos;
-                m[nops].line = line;
-                m[nops].id = op;
+                m[nops].off_id = (uint64_t)pos | (uint64_t)op << 32;
                 nops++;
                 pos += t->size;
             }
-            b->pos = pos;
-            b->nops = nops;
+            b->h.pos = pos;
+            b->h.nops = nops;
             if (i == n) break;
         }
         enum jit_err e = cj_emit_slow(b, ops[i], imm ? imm[i] : 0, label ? label[i] : -1);
@@ -330,9 +350,9 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
     *out = NULL;
     if (b->err) return b->err;
     /* Falling off the end halts (line 0 in traces). */
-    uint32_t line = b->line, nops0 = b->nops;
-    size_t pos0 = b->pos, dmin0 = b->data_min, dend0 = b->data_end;
-    b->line = 0;
+    uint32_t line = b->line, nops0 = b->h.nops;
+    size_t pos0 = b->h.pos, dmin0 = b->data_min, dend0 = b->data_end;
+    b->line = 0; /* the trace op before the halt (trace mode) records line 0 */
     enum jit_err e = cj_emit(b, CJ_OP_halt, 0, -1);
     b->line = line;
     if (e) return e;
@@ -340,22 +360,24 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
         int32_t l = b->fix[i].label;
         if (l >= 0 && b->labels[l] < 0) return cj_fail(b, JIT_ERR_INVALID_ARG);
     }
-    if (b->pos > CJ_DATA_DIST) return cj_fail(b, JIT_ERR_OUT_OF_RANGE);
+    if (b->h.pos > CJ_DATA_DIST) return cj_fail(b, JIT_ERR_OUT_OF_RANGE);
 
     struct cj_program *p = calloc(1, sizeof *p);
     if (!p) return cj_fail(b, JIT_ERR_NO_MEMORY);
-    p->nops = b->nops;
-    p->op_off = malloc(b->nops * sizeof *p->op_off);
-    p->op_line = malloc(b->nops * sizeof *p->op_line);
-    p->op_id = malloc(b->nops * sizeof *p->op_id);
+    p->nops = b->h.nops;
+    p->op_off = malloc(b->h.nops * sizeof *p->op_off);
+    p->op_line = malloc(b->h.nops * sizeof *p->op_line);
+    p->op_id = malloc(b->h.nops * sizeof *p->op_id);
     if (!p->op_off || !p->op_line || !p->op_id) {
         cj_program_free(p);
         return cj_fail(b, JIT_ERR_NO_MEMORY);
     }
-    for (uint32_t i = 0; i < b->nops; i++) {
-        p->op_off[i] = b->ops[i].off;
-        p->op_line[i] = b->ops[i].line;
-        p->op_id[i] = (uint16_t)b->ops[i].id;
+    uint32_t r = 0, cur = 0;
+    for (uint32_t i = 0; i < b->h.nops; i++) {
+        while (r < b->nruns && b->runs[r].op <= i) cur = b->runs[r++].line;
+        p->op_off[i] = (uint32_t)b->h.ops[i].off_id;
+        p->op_line[i] = i < nops0 ? cur : 0; /* the implicit halt: line 0 */
+        p->op_id[i] = (uint16_t)(b->h.ops[i].off_id >> 32);
     }
     if (b->mem_init) {
         p->mem_init = malloc(CJ_MEM_WORDS * sizeof(cj_word));
@@ -366,7 +388,7 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
         memcpy(p->mem_init, b->mem_init, CJ_MEM_WORDS * sizeof(cj_word));
     }
     p->flags = b->flags;
-    p->code_size = b->pos;
+    p->code_size = b->h.pos;
     size_t total = CJ_DATA_DIST + (b->data_end ? b->data_end : 8);
     e = jit_execmem_alloc(mem, total, 64, &p->code);
     if (e) {
@@ -381,7 +403,7 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
     }
     uint8_t *rw = p->code.rw;
     uintptr_t rx = (uintptr_t)p->code.rx;
-    memcpy(rw, b->code, b->pos);
+    memcpy(rw, b->h.code, b->h.pos);
     memcpy(rw + CJ_DATA_DIST, b->data, b->data_end);
     for (uint32_t i = 0; i < b->nfix; i++) {
         uint8_t *slot = rw + CJ_DATA_DIST + b->fix[i].pos;
@@ -396,8 +418,8 @@ enum jit_err cj_builder_finish(struct cj_builder *b, struct jit_execmem *mem, st
         return cj_fail(b, e);
     }
     /* The builder stays usable: drop the implicit halt. */
-    b->nops = nops0;
-    b->pos = pos0;
+    b->h.nops = nops0;
+    b->h.pos = pos0;
     b->data_min = dmin0;
     b->data_end = dend0;
     *out = p;

@@ -16,16 +16,8 @@ enum {
     CJ_NUM_OPS
 };
 
-struct cj_tmpl {
-    const uint8_t *bytes; /* variant A, in .copyjit_ops */
-    uint16_t size;        /* bytes to copy */
-    uint8_t nslots;
-    uint8_t flags;
-    uint8_t ok;           /* passed the static check; others cannot be emitted */
-    uint8_t fast;         /* ok, no data slots, size <= 32: cj_emit's fast path */
-};
-
-extern struct cj_tmpl cj_tmpl[CJ_NUM_OPS];
+/* struct cj_tmpl and the cj_tmpl table are in copyjit.h (cj_emit's inline
+ * fast path reads them). */
 
 struct cj_program {
     struct jit_execmem *mem;

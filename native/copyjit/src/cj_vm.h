@@ -66,6 +66,27 @@ struct cj_vm {
 #  define CJ_RY (vm->y)
 #  define CJ_RO (vm->o)
 #  define CJ_RSP (vm->sp)
+#elif defined(CJ_I386_GREGS)
+/* vm in eax; a and x in global registers in the op templates (arch file). */
+#  define CJ_PARAMS struct cj_vm *vm
+#  define CJ_ARGS vm
+#  define CJ_ENTRY_ARGS(vm) (vm)
+#  if defined(CJ_VARIANT) /* the op templates */
+register uint32_t cj_ga_lo __asm__("ebx");
+register uint32_t cj_ga_hi __asm__("ebp");
+register cj_word cj_gx __asm__("esi"); /* esi:edi */
+#    define CJ_RA (((cj_word)cj_ga_hi << 32) | cj_ga_lo)
+#    define CJ_SET_a(v) do { cj_word cj__t = (v); cj_ga_lo = (uint32_t)cj__t; cj_ga_hi = (uint32_t)(cj__t >> 32); } while (0)
+#    define CJ_RX cj_gx
+#    define CJ_SAVE_REGS() (vm->a = CJ_RA, vm->x = cj_gx)
+#  else /* the runtime: CJ_ARCH_ENTER stores a and x when the program returns */
+#    define CJ_SAVE_REGS() ((void)0)
+#    define CJ_RA (vm->a)
+#    define CJ_RX (vm->x)
+#  endif
+#  define CJ_RY (vm->y)
+#  define CJ_RO (vm->o)
+#  define CJ_RSP (vm->sp)
 #endif
 
 typedef cj_word (*cj_fn)(CJ_PARAMS) CJ_FNATTR;

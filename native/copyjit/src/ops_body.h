@@ -128,6 +128,14 @@ CJ_FNATTR cj_word CJ_JUMP_STUB(CJ_PARAMS, void *cj__to) CJ__STUB_BODY(CJ_ARGS, c
 #define CJ_ST_CALL_OVERFLOW 4
 #define CJ_ST_STEP_LIMIT 5
 
+/* Writing a pseudo-register: an assignment, unless the layout splits it
+ * (cj_vm.h, CJ_I386_GREGS: a in two 32-bit registers). */
+#ifndef CJ_SET_a
+#  define CJ_SET_a(v) (CJ_RA = (v))
+#endif
+#define CJ_SET_x(v) (CJ_RX = (v))
+#define CJ_SET_y(v) (CJ_RY = (v))
+#define CJ_SET_o(v) (CJ_RO = (v))
 #define R_a CJ_RA
 #define R_x CJ_RX
 #define R_y CJ_RY
@@ -185,10 +193,10 @@ static inline __attribute__((always_inline)) cj_word cj_divmod(cj_word n, cj_wor
 
 /* ---- ALU: d = d OP s ---- */
 #define DEF_ALU_RR(op, d, s) \
-    CJ_OP(op##_##d##_##s) { cj_word dv = R_##d, sv = R_##s; (void)dv; R_##d = E_##op(dv, sv); NEXT(op##_##d##_##s); }
+    CJ_OP(op##_##d##_##s) { cj_word dv = R_##d, sv = R_##s; (void)dv; CJ_SET_##d(E_##op(dv, sv)); NEXT(op##_##d##_##s); }
 #define DEF_ALU_RI(op, d) \
     CJ_OP(op##_##d##_i) { const cj_word *k = CJ_DATA(op##_##d##_i); cj_word dv = R_##d, sv = k[0]; (void)dv; \
-                          R_##d = E_##op(dv, sv); NEXT(op##_##d##_i); }
+                          CJ_SET_##d(E_##op(dv, sv)); NEXT(op##_##d##_i); }
 #define DEF_ALU_D(op, d) DEF_ALU_RR(op, d, a) DEF_ALU_RR(op, d, x) DEF_ALU_RR(op, d, y) DEF_ALU_RR(op, d, o) DEF_ALU_RI(op, d)
 #define DEF_ALU(op) DEF_ALU_D(op, a) DEF_ALU_D(op, x) DEF_ALU_D(op, y) DEF_ALU_D(op, o)
 CJ_ALU_NAMES(DEF_ALU)
@@ -221,7 +229,7 @@ CJ_BR_NAMES(DEF_BR)
 /* ---- memory: ld d, [b + k]; st [b + k], v; addresses wrap in CJ_MEM_WORDS ---- */
 #define DEF_LD(d, b) \
     CJ_OP(ld_##d##_##b) { const cj_word *k = CJ_DATA(ld_##d##_##b); \
-        R_##d = vm->mem[(R_##b + k[0]) & (CJ_MEM_WORDS - 1)]; NEXT(ld_##d##_##b); }
+        CJ_SET_##d(vm->mem[(R_##b + k[0]) & (CJ_MEM_WORDS - 1)]); NEXT(ld_##d##_##b); }
 #define DEF_ST(b, v) \
     CJ_OP(st_##b##_##v) { const cj_word *k = CJ_DATA(st_##b##_##v); \
         vm->mem[(R_##b + k[0]) & (CJ_MEM_WORDS - 1)] = R_##v; NEXT(st_##b##_##v); }
@@ -234,15 +242,15 @@ DEF_MEM_D(DEF_ST, a) DEF_MEM_D(DEF_ST, x) DEF_MEM_D(DEF_ST, y) DEF_MEM_D(DEF_ST,
 #define DEF_PUSH(r) CJ_OP(push_##r) { \
     if (__builtin_expect(SP == vm->stack_end, 0)) CJ_FAIL(CJ_ST_STACK_OVERFLOW); *SP++ = R_##r; NEXT(push_##r); }
 #define DEF_POP(r) CJ_OP(pop_##r) { \
-    if (__builtin_expect(SP == vm->stack_base, 0)) CJ_FAIL(CJ_ST_STACK_UNDERFLOW); R_##r = *--SP; NEXT(pop_##r); }
+    if (__builtin_expect(SP == vm->stack_base, 0)) CJ_FAIL(CJ_ST_STACK_UNDERFLOW); CJ_SET_##r(*--SP); NEXT(pop_##r); }
 #define DEF_OUT(r) CJ_OP(out_##r) { \
     size_t n = vm->out_n; if (n < vm->out_cap) vm->out[n] = R_##r; vm->out_n = n + 1; NEXT(out_##r); }
 /* CJ_NOT: an arch file may compute ~v its own way (s390x: see its file). */
 #ifndef CJ_NOT
 #  define CJ_NOT(v) (~(v))
 #endif
-#define DEF_NOT(r) CJ_OP(not_##r) { R_##r = CJ_NOT(R_##r); NEXT(not_##r); }
-#define DEF_NEG(r) CJ_OP(neg_##r) { R_##r = (cj_word)0 - R_##r; NEXT(neg_##r); }
+#define DEF_NOT(r) CJ_OP(not_##r) { CJ_SET_##r(CJ_NOT(R_##r)); NEXT(not_##r); }
+#define DEF_NEG(r) CJ_OP(neg_##r) { CJ_SET_##r((cj_word)0 - R_##r); NEXT(neg_##r); }
 DEF_R1(DEF_PUSH) DEF_R1(DEF_POP) DEF_R1(DEF_OUT) DEF_R1(DEF_NOT) DEF_R1(DEF_NEG)
 
 CJ_OP(push_i) {
@@ -314,7 +322,11 @@ CJ_OP(trace) {
  * runs an op many times between two marks and compares them. */
 CJ_OP(spmark) {
     /* Not the address of a local: one that escapes forbids the tail call. */
+#if defined(CJ_ARCH_SPMARK)
+    uintptr_t fp = CJ_ARCH_SPMARK();
+#else
     uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+#endif
     size_t n = vm->nmarks;
     if (n < sizeof vm->marks / sizeof vm->marks[0]) vm->marks[n] = fp;
     vm->nmarks = n + 1;

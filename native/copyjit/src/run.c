@@ -194,7 +194,11 @@ enum jit_err cj_program_run(const struct cj_program *p, struct cj_run *r)
         if (r->timeout_s) alarm(r->timeout_s);
         struct jit_fdesc desc; /* powerpc64 ELFv1: the pointer names a descriptor */
         cj_fn entry = (cj_fn)(uintptr_t)jit_code_callable(p->code.rx, &desc);
+#if defined(CJ_ARCH_ENTER)
+        CJ_ARCH_ENTER(entry, vmp);
+#else
         entry(CJ_ENTRY_ARGS(vmp));
+#endif
         if (r->timeout_s) alarm(0);
         cj_active_run = NULL;
     } else {

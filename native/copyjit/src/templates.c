@@ -34,7 +34,9 @@ static const struct cj_raw cj_raw[CJ_NUM_OPS] = {
 #undef CJ__RAW
 };
 
-struct cj_tmpl cj_tmpl[CJ_NUM_OPS];
+_Static_assert(CJ__NUM_OPS == CJ_NUM_OPS, "CJ__NUM_OPS in copyjit.h must be the op count of ops.def");
+struct cj_tmpl cj_tmpl[CJ__NUM_OPS];
+struct cj__fast_tmpl cj__fast[CJ__NUM_OPS]; /* before cj_init: all 0, never read (cj_builder_create inits) */
 static struct cj_op_info cj_info[CJ_NUM_OPS];
 static int cj_inited;
 static enum jit_err cj_init_result;
@@ -138,8 +140,11 @@ enum jit_err cj_init(void)
                  "the empty op is not just a jump (%u bytes left)", cj_info[CJ_OP_empty].size);
         res = JIT_ERR_UNSUPPORTED;
     }
-    for (int i = 0; i < CJ_NUM_OPS; i++)
+    for (int i = 0; i < CJ_NUM_OPS; i++) {
         cj_tmpl[i].fast = cj_tmpl[i].ok && cj_tmpl[i].nslots == 0 && cj_tmpl[i].size <= 32;
+        cj__fast[i].bytes = cj_tmpl[i].bytes;
+        cj__fast[i].fsize = cj_tmpl[i].fast ? cj_tmpl[i].size : CJ__NOT_FAST;
+    }
     cj_init_result = res;
     cj_inited = 1;
     return res;

@@ -26,7 +26,36 @@
 #  define CJ_DATA_ASM(sym, out) __asm__("lea " sym "+" CJ_DATA_DIST_S "(%%rip), %0" : "=r"(out))
 #  define CJ_UC_PC(uc) ((uintptr_t)(uc)->uc_mcontext.gregs[REG_RIP])
 #else /* i686 */
-#  define CJ_I386_REGS 1
+#  if defined(__clang__)
+#    define CJ_I386_REGS 1
+#  else
+/* GCC: a in ebx (low) and ebp (high), x in esi:edi, as global register
+ * variables of the op templates (cj_vm.h): they stay in those registers
+ * from op to op, and vm (eax), the data address and one scratch (edx, ecx)
+ * are left for the ops, enough for a clean indirect tail jump. The entry
+ * (CJ_ARCH_ENTER) saves the C caller's ebx, esi, edi and ebp, loads a and
+ * x, and stores them back when the program returns. clang has no global
+ * register variables: its i686 ops keep everything in the vm. */
+#    define CJ_I386_GREGS 1
+#    define CJ_ARCH_ENTER(entry, vm)                                                          \
+    do {                                                                                       \
+        struct cj_vm *cj__vm = (vm);                                                           \
+        void *cj__fn = (void *)(entry);                                                        \
+        __asm__ volatile("push %%ebp\n\tpush %%ebx\n\tpush %%esi\n\tpush %%edi\n\tpush %%eax\n\t" \
+                         "mov 0(%%eax), %%ebx\n\tmov 4(%%eax), %%ebp\n\t"                      \
+                         "mov 8(%%eax), %%esi\n\tmov 12(%%eax), %%edi\n\t"                     \
+                         "call *%%ecx\n\t"                                                      \
+                         "pop %%eax\n\t"                                                        \
+                         "mov %%ebx, 0(%%eax)\n\tmov %%ebp, 4(%%eax)\n\t"                      \
+                         "mov %%esi, 8(%%eax)\n\tmov %%edi, 12(%%eax)\n\t"                     \
+                         "pop %%edi\n\tpop %%esi\n\tpop %%ebx\n\tpop %%ebp"                    \
+                         : "+a"(cj__vm), "+c"(cj__fn)                                          \
+                         :                                                                     \
+                         : "edx", "memory", "cc");                                             \
+    } while (0)
+/* ebp holds a's high half: the stack mark reads esp instead. */
+#    define CJ_ARCH_SPMARK() ({ uintptr_t cj__s; __asm__ volatile("mov %%esp, %0" : "=r"(cj__s)); cj__s; })
+#  endif
 #  define CJ_FNATTR __attribute__((regparm(1)))
 #  define CJ_DATA_ALIGN 1
 #  define CJ_NOP_SIZE 1
