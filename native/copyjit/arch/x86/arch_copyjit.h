@@ -34,7 +34,8 @@
  * from op to op, and vm (eax), the data address and one scratch (edx, ecx)
  * are left for the ops, enough for a clean indirect tail jump. The entry
  * (CJ_ARCH_ENTER) saves the C caller's ebx, esi, edi and ebp, loads a and
- * x, and stores them back when the program returns. clang has no global
+ * x, and stores them back when the program returns (5 pushes + 12 bytes
+ * keep the call's stack 16-aligned as the i386 psABI wants, if it was). clang has no global
  * register variables: its i686 ops keep everything in the vm. */
 #    define CJ_I386_GREGS 1
 #    define CJ_ARCH_ENTER(entry, vm)                                                          \
@@ -44,7 +45,7 @@
         __asm__ volatile("push %%ebp\n\tpush %%ebx\n\tpush %%esi\n\tpush %%edi\n\tpush %%eax\n\t" \
                          "mov 0(%%eax), %%ebx\n\tmov 4(%%eax), %%ebp\n\t"                      \
                          "mov 8(%%eax), %%esi\n\tmov 12(%%eax), %%edi\n\t"                     \
-                         "call *%%ecx\n\t"                                                      \
+                         "sub $12, %%esp\n\tcall *%%ecx\n\tadd $12, %%esp\n\t"                   \
                          "pop %%eax\n\t"                                                        \
                          "mov %%ebx, 0(%%eax)\n\tmov %%ebp, 4(%%eax)\n\t"                      \
                          "mov %%esi, 8(%%eax)\n\tmov %%edi, 12(%%eax)\n\t"                     \
