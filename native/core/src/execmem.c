@@ -6,9 +6,9 @@
  * address, the block's start in the region's bitmap of block starts (one bit
  * per granule), its descriptor in a hash table keyed by start address. Each
  * block is on its region's address-ordered list (neighbours for merging in
- * O(1)); free blocks are also in a size-ordered tree (a treap), and
- * allocation is best fit over all regions (smallest range that holds the
- * request, lowest address among equals). So alloc costs O(log free ranges),
+ * O(1)); free blocks are also in exact-size lists below 4 KiB (bins) or a
+ * size-ordered tree (a treap), and allocation is best fit over all regions
+ * (smallest range that holds the request). So alloc costs O(log free ranges),
  * free and query O(log regions) plus a few cache lines, where first fit over
  * lists cost O(n); nothing walks a big pointer structure from its root on a
  * free, which kept the cost flat up to 100,000 live allocations. A free fills the block
@@ -50,9 +50,10 @@ struct region;
 /* A block is a free or live range of a region, 64 bytes (one cache line:
  * descriptors are 64-byte aligned in their slabs). Every block is in the
  * hash table (key: rx start) and on its region's address-ordered list (for
- * O(1) neighbours); free blocks are also in the size tree, a treap (l, r,
- * prio; key: size, start): a binary search tree by key, a heap by random
- * priority, so the expected depth is O(log n) whatever the insertion order. */
+ * O(1) neighbours); free blocks are also in a bin's list (below BIN_LIMIT
+ * bytes; l, r are its links) or in the size tree, a treap (l, r, prio; key:
+ * size, start): a binary search tree by key, a heap by random priority, so
+ * the expected depth is O(log n) whatever the insertion order. */
 struct block {
     struct block *l, *r;  /* size tree (free blocks only) */
     uint32_t prio;
@@ -93,6 +94,13 @@ struct slab {
     struct block *b;
 };
 
+/* Free ranges below BIN_LIMIT bytes (sizes are granule multiples) sit in
+ * exact-size lists (the treap links l, r serve as the list's prev, next):
+ * inserting or removing one is O(1) and touches no tree, and the smallest
+ * size that fits is a scan of a 256-bit map. Larger ranges are in the treap. */
+#define BINS 256
+#define BIN_LIMIT ((size_t)BINS * JIT_EXECMEM_GRANULE)
+
 struct jit_execmem {
     enum jit_execmem_mode mode;
     size_t region_size, max_bytes, page;
@@ -106,7 +114,9 @@ struct jit_execmem {
     struct hent *ht;                /* open addressing by start, linear probing */
     size_t ht_cap, ht_n;
     size_t ht_bytes;                /* ht mapped by big_map, or 0 (calloc) */
-    struct block *size_root;
+    struct block *size_root;        /* free ranges of BIN_LIMIT bytes and more */
+    struct block *bin[BINS];        /* smaller free ranges, one LIFO list per size */
+    uint64_t binmap[BINS / 64];     /* bit c: bin[c] is not empty */
     struct slab *slabs;
     size_t nslabs;
     struct block *spare;
@@ -275,11 +285,33 @@ static struct block *size_ge(const struct jit_execmem *m, size_t size, uintptr_t
     return best;
 }
 
+/* The first free range of the smallest bin >= class c, or NULL. */
+static struct block *bin_ge(const struct jit_execmem *m, size_t c)
+{
+    for (size_t w = c / 64; w < BINS / 64; w++) {
+        uint64_t bits = m->binmap[w] & (w == c / 64 ? ~(uint64_t)0 << (c % 64) : ~(uint64_t)0);
+        if (bits)
+            return m->bin[w * 64 + (size_t)__builtin_ctzll(bits)];
+    }
+    return NULL;
+}
+
+/* The smallest free range of at least size bytes (any address). */
+static struct block *free_ge(const struct jit_execmem *m, size_t size)
+{
+    struct block *b = size < BIN_LIMIT ? bin_ge(m, size / JIT_EXECMEM_GRANULE) : NULL;
+    return b ? b : size_ge(m, size, 0);
+}
+
 static size_t largest_free(const struct jit_execmem *m)
 {
     struct block *b = m->size_root;
-    if (!b)
+    if (!b) {
+        for (size_t w = BINS / 64; w-- > 0;)
+            if (m->binmap[w])
+                return (w * 64 + 63 - (size_t)__builtin_clzll(m->binmap[w])) * JIT_EXECMEM_GRANULE;
         return 0;
+    }
     while (b->r)
         b = b->r;
     return b->size;
@@ -335,14 +367,34 @@ static void block_put(struct jit_execmem *m, struct block *b)
 static void free_insert(struct jit_execmem *m, struct block *b)
 {
     b->free = true;
-    t_insert(&m->size_root, b);
+    if (b->size < BIN_LIMIT) {
+        size_t c = b->size / JIT_EXECMEM_GRANULE;
+        b->l = NULL;
+        b->r = m->bin[c];
+        if (b->r)
+            b->r->l = b;
+        m->bin[c] = b;
+        m->binmap[c / 64] |= (uint64_t)1 << (c % 64);
+    } else {
+        t_insert(&m->size_root, b);
+    }
     m->bytes_free += b->size;
     m->free_ranges++;
 }
 
 static void free_remove(struct jit_execmem *m, struct block *b)
 {
-    t_remove(&m->size_root, b);
+    if (b->size < BIN_LIMIT) {
+        size_t c = b->size / JIT_EXECMEM_GRANULE;
+        if (b->l)
+            b->l->r = b->r;
+        else if (!(m->bin[c] = b->r))
+            m->binmap[c / 64] &= ~((uint64_t)1 << (c % 64));
+        if (b->r)
+            b->r->l = b->l;
+    } else {
+        t_remove(&m->size_root, b);
+    }
     m->bytes_free -= b->size;
     m->free_ranges--;
 }
@@ -764,23 +816,38 @@ static bool fit(const struct block *b, size_t size, size_t align, uintptr_t *sta
     return true;
 }
 
-/* Best fit: the smallest free range that holds the request, lowest address
- * among equals. Every block start is granule-aligned, so with the default
- * alignment the first candidate fits; a larger alignment tries a few more
- * and then asks for size + align - granule, which always fits. */
+/* Best fit: the smallest free range that holds the request; among equals,
+ * the most recently freed one below BIN_LIMIT bytes (a bin is a LIFO list),
+ * the lowest address from BIN_LIMIT up (the tree). Every block start is
+ * granule-aligned, so with the default alignment the first candidate fits;
+ * a larger alignment tries a few more and then asks for
+ * size + align - granule, which always fits. */
 static struct block *find_fit(const struct jit_execmem *m, size_t size, size_t align,
                               uintptr_t *start)
 {
-    struct block *b = size_ge(m, size, 0);
-    for (int tries = 0; b && tries < 8; tries++) {
+    struct block *b;
+    if (align <= JIT_EXECMEM_GRANULE) {
+        b = free_ge(m, size);
+        return b && fit(b, size, align, start) ? b : NULL;
+    }
+    /* A few candidates from the smallest size up: the bins' lists, then the tree. */
+    int tries = 0;
+    for (size_t c = size / JIT_EXECMEM_GRANULE; c < BINS && tries < 8; c++) {
+        if (!(b = bin_ge(m, c)))
+            break;
+        c = b->size / JIT_EXECMEM_GRANULE;
+        for (; b && tries < 8; b = b->r, tries++)
+            if (fit(b, size, align, start))
+                return b;
+    }
+    b = size_ge(m, size, 0);
+    for (tries = 0; b && tries < 8; tries++) {
         if (fit(b, size, align, start))
             return b;
         b = size_ge(m, b->size, b->start + 1);
     }
-    if (align > JIT_EXECMEM_GRANULE && (b = size_ge(m, size + align - JIT_EXECMEM_GRANULE, 0)) &&
-        fit(b, size, align, start))
-        return b;
-    return NULL;
+    b = free_ge(m, size + align - JIT_EXECMEM_GRANULE);
+    return b && fit(b, size, align, start) ? b : NULL;
 }
 
 enum jit_err jit_execmem_alloc(struct jit_execmem *mem, size_t size, size_t align, struct jit_code *out)
