@@ -2,7 +2,8 @@
  * allocator under a random workload of mixed sizes, for each memory mode;
  * then the scaling table: alloc and free cost (median ns/op over rounds) and
  * fragmentation with 100, 1,000, 10,000 and 100,000 live allocations.
- * Usage: alloc_bench [--quick] [--json] [--no-scaling] [--max-live N] */
+ * Usage: alloc_bench [--quick] [--json] [--no-scaling] [--scaling-only] [--mode rwx|dual-map]
+ *                    [--max-live N] */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -194,12 +195,19 @@ int main(int argc, char **argv)
 {
     int json = has_flag(argc, argv, "--json"), quick = has_flag(argc, argv, "--quick");
     long ops = quick ? 20000 : 400000;
-    struct result r[4] = {
-        run("dual-map", JIT_EXECMEM_DUAL_MAP, 0, ops),
-        run("dual-map-no-refresh", JIT_EXECMEM_DUAL_MAP, JIT_EXECMEM_NO_RX_REFRESH, ops),
-        run("mprotect", JIT_EXECMEM_MPROTECT, 0, ops),
-        run("rwx", JIT_EXECMEM_RWX, 0, ops),
-    };
+    /* --scaling-only skips the random workload; --mode M runs the scaling table for mode M only. */
+    int nmodes = has_flag(argc, argv, "--scaling-only") ? 0 : 4;
+    const char *only = NULL;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--mode") == 0)
+            only = argv[i + 1];
+    struct result r[4] = {{0}};
+    if (nmodes) {
+        r[0] = run("dual-map", JIT_EXECMEM_DUAL_MAP, 0, ops);
+        r[1] = run("dual-map-no-refresh", JIT_EXECMEM_DUAL_MAP, JIT_EXECMEM_NO_RX_REFRESH, ops);
+        r[2] = run("mprotect", JIT_EXECMEM_MPROTECT, 0, ops);
+        r[3] = run("rwx", JIT_EXECMEM_RWX, 0, ops);
+    }
     int all_ok = 1;
     if (json)
         printf("{\"bench\":\"alloc\",\"arch\":\"%s\",\"quick\":%s,\"ops\":%ld,\"modes\":[",
@@ -209,7 +217,7 @@ int main(int argc, char **argv)
                "%-20s %12s %12s %10s %6s %11s %11s %8s\n",
                jit_arch()->name, ops, LIVE_MAX, "mode", "allocs/s", "frees/s", "largest/", "live",
                "in use B", "free B", "regions");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < nmodes; i++) {
         all_ok &= r[i].ok;
         if (json)
             printf("%s{\"mode\":\"%s\",\"ok\":%s,\"allocs_per_sec\":%.0f,\"frees_per_sec\":%.0f,"
@@ -248,6 +256,8 @@ int main(int argc, char **argv)
                "ranges");
     int first = 1;
     for (size_t mi = 0; scaling && mi < 2; mi++) {
+        if (only && strcmp(only, smodes[mi].name) != 0)
+            continue;
         double a1k = 0, f1k = 0, a100k = 0, f100k = 0;
         for (size_t si = 0; si < 4 && sizes[si] <= max_live; si++) {
             struct scale sc = scale_run(smodes[mi].name, smodes[mi].mode, sizes[si], sops);

@@ -6,9 +6,9 @@
  * address, the block's start in the region's bitmap of block starts (one bit
  * per granule), its descriptor in a hash table keyed by start address. Each
  * block is on its region's address-ordered list (neighbours for merging in
- * O(1)); free blocks are also in a size-ordered tree (a treap), and
- * allocation is best fit over all regions (smallest range that holds the
- * request, lowest address among equals). So alloc costs O(log free ranges),
+ * O(1)); free blocks are also in exact-size lists below 4 KiB (bins) or a
+ * size-ordered tree (a treap), and allocation is best fit over all regions
+ * (smallest range that holds the request). So alloc costs O(log free ranges),
  * free and query O(log regions) plus a few cache lines, where first fit over
  * lists cost O(n); nothing walks a big pointer structure from its root on a
  * free, which kept the cost flat up to 100,000 live allocations. A free fills the block
@@ -17,6 +17,16 @@
  * alloc/free pattern does not map and unmap on every call). Statistics are
  * kept as counters. One mutex guards everything: code allocation is rare
  * next to execution.
+ *
+ * At 100,000 live allocations the costs are cache and TLB misses, so the
+ * metadata is laid out for fewer of them: descriptors are 64 bytes, one
+ * aligned cache line each; hash entries hold their key (probes and
+ * deletions read no descriptor); the hash table and, past the first ~8,000
+ * descriptors, the descriptor slabs are 2 MiB-aligned mappings advised for
+ * transparent huge pages; a region's start bitmap is in its own allocation.
+ * A free in RWX mode does not touch the region, reads the neighbours'
+ * descriptors before the trap fill, and prefetches the first lines of the
+ * freed code while the hash lookup runs.
  */
 #define _GNU_SOURCE
 #include "jit/execmem.h"
@@ -35,26 +45,30 @@
 #include "jit/config.h"
 #include "jit/icache.h"
 
-/* Treap node: a binary search tree by key, a heap by random priority, so the
- * expected depth is O(log n) whatever the insertion order. Both operations
- * are iterative (split on insert, merge on remove). */
-struct tnode {
-    struct tnode *l, *r;
-    uint32_t prio;
-};
-
 struct region;
 
-/* A block is a free or live range of a region. Every block is in the address
- * tree (key: rx start) and on its region's address-ordered list (for O(1)
- * neighbours); free blocks are also in the size tree (key: size, start). */
+/* A block is a free or live range of a region, 64 bytes (one cache line:
+ * descriptors are 64-byte aligned in their slabs). Every block is in the
+ * hash table (key: rx start) and on its region's address-ordered list (for
+ * O(1) neighbours); free blocks are also in a bin's list (below BIN_LIMIT
+ * bytes; l, r are its links) or in the size tree, a treap (l, r, prio; key:
+ * size, start): a binary search tree by key, a heap by random priority, so
+ * the expected depth is O(log n) whatever the insertion order. */
 struct block {
-    struct tnode sn;      /* size tree (free blocks only) */
+    struct block *l, *r;  /* size tree (free blocks only) */
+    uint32_t prio;
+    bool free;
     uintptr_t start;      /* rx address */
     size_t size;
-    struct region *r;
+    struct region *reg;
     struct block *prev, *next; /* neighbours in the region; next = spare list link */
-    bool free;
+};
+
+/* Hash entry: a block's start (the key, kept here so probes and deletions
+ * read no descriptor) and its descriptor. */
+struct hent {
+    uintptr_t key;
+    struct block *b;
 };
 
 struct region {
@@ -62,16 +76,30 @@ struct region {
     size_t size;
     struct block *blocks;
     uint32_t *wcount; /* mprotect mode: writers per page */
-    uint64_t *starts; /* bit per granule: a block starts there */
     struct region *prev, *next;
+    uint64_t starts[]; /* bit per granule: a block starts there (in the same
+                        * allocation: no pointer to chase) */
 };
 
-/* Block descriptors come from slabs, recycled through a spare list. */
-#define SLAB_BLOCKS 254
+/* Block descriptors come from slabs, recycled through a spare list. The
+ * first slabs are small (malloc); once there are many descriptors, slabs are
+ * 2 MiB huge-page arenas (see big_map), so 100,000 descriptors sit on a few
+ * TLB entries instead of thousands. */
+#define SLAB_BLOCKS 255
+#define SLAB_SMALL_MAX 32 /* small slabs before the huge ones (~8,000 descriptors) */
 struct slab {
     struct slab *next;
-    struct block b[SLAB_BLOCKS];
+    size_t bytes;         /* mapped bytes (big_map) or 0 (malloc) */
+    size_t n;
+    struct block *b;
 };
+
+/* Free ranges below BIN_LIMIT bytes (sizes are granule multiples) sit in
+ * exact-size lists (the treap links l, r serve as the list's prev, next):
+ * inserting or removing one is O(1) and touches no tree, and the smallest
+ * size that fits is a scan of a 256-bit map. Larger ranges are in the treap. */
+#define BINS 256
+#define BIN_LIMIT ((size_t)BINS * JIT_EXECMEM_GRANULE)
 
 struct jit_execmem {
     enum jit_execmem_mode mode;
@@ -83,18 +111,20 @@ struct jit_execmem {
     size_t nregions;
     struct region **by_rx, **by_rw; /* regions sorted by rx, rw address */
     size_t reg_cap;
-    struct block **ht;              /* open addressing by start, linear probing */
+    struct hent *ht;                /* open addressing by start, linear probing */
     size_t ht_cap, ht_n;
-    struct tnode *size_root;
+    size_t ht_bytes;                /* ht mapped by big_map, or 0 (calloc) */
+    struct block *size_root;        /* free ranges of BIN_LIMIT bytes and more */
+    struct block *bin[BINS];        /* smaller free ranges, one LIFO list per size */
+    uint64_t binmap[BINS / 64];     /* bit c: bin[c] is not empty */
     struct slab *slabs;
+    size_t nslabs;
     struct block *spare;
     uint64_t seed;                  /* treap priorities */
     size_t reserved;                /* bytes of all regions */
     size_t in_use, allocations;
     size_t bytes_free, free_ranges;
 };
-
-#define BLOCK_OF(n, field) ((struct block *)(void *)((char *)(n) - offsetof(struct block, field)))
 
 static size_t round_up(size_t v, size_t a)
 {
@@ -164,26 +194,50 @@ enum jit_err jit_execmem_create(const struct jit_execmem_params *params, struct 
     return JIT_OK;
 }
 
-/* --- trees --------------------------------------------------------------- */
+/* --- metadata memory ------------------------------------------------------ */
 
-typedef int (*tcmp)(const struct tnode *, const struct tnode *);
+#define BIG_ALIGN ((size_t)2 << 20) /* a transparent huge page on x86_64, aarch64 (4 KiB pages) */
 
-static int size_cmp(const struct tnode *a, const struct tnode *b)
+/* Zeroed memory for big metadata arrays (hash table, descriptor slabs):
+ * its own mapping, 2 MiB aligned and marked for transparent huge pages
+ * where the system has them (one TLB entry instead of 512). *bytes is the
+ * size rounded up to 2 MiB, for big_unmap. NULL when mmap fails. */
+static void *big_map(size_t size, size_t *bytes)
 {
-    const struct block *x = BLOCK_OF(a, sn), *y = BLOCK_OF(b, sn);
+    size_t n = round_up(size, BIG_ALIGN);
+    uint8_t *p = mmap(NULL, n + BIG_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uint8_t *a = (uint8_t *)round_up((uintptr_t)p, BIG_ALIGN);
+    if (a > p)
+        munmap(p, (size_t)(a - p));
+    if (a + n < p + n + BIG_ALIGN)
+        munmap(a + n, (size_t)(p + n + BIG_ALIGN - (a + n)));
+#ifdef MADV_HUGEPAGE
+    madvise(a, n, MADV_HUGEPAGE); /* advice only: without THP, 4 KiB pages */
+#endif
+    *bytes = n;
+    return a;
+}
+
+/* --- size tree ---------------------------------------------------------------- */
+
+static int size_cmp(const struct block *x, const struct block *y)
+{
     if (x->size != y->size)
         return x->size < y->size ? -1 : 1;
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static void t_insert(struct tnode **p, struct tnode *n, tcmp cmp)
+/* Both operations are iterative (split on insert, merge on remove). */
+static void t_insert(struct block **p, struct block *n)
 {
     while (*p && (*p)->prio >= n->prio)
-        p = cmp(n, *p) < 0 ? &(*p)->l : &(*p)->r;
+        p = size_cmp(n, *p) < 0 ? &(*p)->l : &(*p)->r;
     /* n goes here: split the subtree below by n's key. */
-    struct tnode *t = *p, **l = &n->l, **r = &n->r;
+    struct block *t = *p, **l = &n->l, **r = &n->r;
     while (t) {
-        if (cmp(t, n) < 0) {
+        if (size_cmp(t, n) < 0) {
             *l = t;
             l = &t->r;
             t = t->r;
@@ -197,11 +251,11 @@ static void t_insert(struct tnode **p, struct tnode *n, tcmp cmp)
     *p = n;
 }
 
-static void t_remove(struct tnode **p, struct tnode *n, tcmp cmp)
+static void t_remove(struct block **p, struct block *n)
 {
     while (*p != n)
-        p = cmp(n, *p) < 0 ? &(*p)->l : &(*p)->r;
-    struct tnode *a = n->l, *b = n->r; /* every key of a < every key of b */
+        p = size_cmp(n, *p) < 0 ? &(*p)->l : &(*p)->r;
+    struct block *a = n->l, *b = n->r; /* every key of a < every key of b */
     while (a && b) {
         if (a->prio > b->prio) {
             *p = a;
@@ -220,26 +274,47 @@ static void t_remove(struct tnode **p, struct tnode *n, tcmp cmp)
 static struct block *size_ge(const struct jit_execmem *m, size_t size, uintptr_t start)
 {
     struct block *best = NULL;
-    for (struct tnode *t = m->size_root; t;) {
-        struct block *b = BLOCK_OF(t, sn);
+    for (struct block *b = m->size_root; b;) {
         if (b->size > size || (b->size == size && b->start >= start)) {
             best = b;
-            t = t->l;
+            b = b->l;
         } else {
-            t = t->r;
+            b = b->r;
         }
     }
     return best;
 }
 
+/* The first free range of the smallest bin >= class c, or NULL. */
+static struct block *bin_ge(const struct jit_execmem *m, size_t c)
+{
+    for (size_t w = c / 64; w < BINS / 64; w++) {
+        uint64_t bits = m->binmap[w] & (w == c / 64 ? ~(uint64_t)0 << (c % 64) : ~(uint64_t)0);
+        if (bits)
+            return m->bin[w * 64 + (size_t)__builtin_ctzll(bits)];
+    }
+    return NULL;
+}
+
+/* The smallest free range of at least size bytes (any address). */
+static struct block *free_ge(const struct jit_execmem *m, size_t size)
+{
+    struct block *b = size < BIN_LIMIT ? bin_ge(m, size / JIT_EXECMEM_GRANULE) : NULL;
+    return b ? b : size_ge(m, size, 0);
+}
+
 static size_t largest_free(const struct jit_execmem *m)
 {
-    struct tnode *t = m->size_root;
-    if (!t)
+    struct block *b = m->size_root;
+    if (!b) {
+        for (size_t w = BINS / 64; w-- > 0;)
+            if (m->binmap[w])
+                return (w * 64 + 63 - (size_t)__builtin_clzll(m->binmap[w])) * JIT_EXECMEM_GRANULE;
         return 0;
-    while (t->r)
-        t = t->r;
-    return BLOCK_OF(t, sn)->size;
+    }
+    while (b->r)
+        b = b->r;
+    return b->size;
 }
 
 static uint32_t prio(struct jit_execmem *m)
@@ -256,9 +331,22 @@ static struct block *block_get(struct jit_execmem *m)
         struct slab *s = malloc(sizeof *s);
         if (!s)
             return NULL;
+        if (m->nslabs < SLAB_SMALL_MAX) {
+            s->bytes = 0;
+            s->n = SLAB_BLOCKS;
+            s->b = aligned_alloc(64, round_up(SLAB_BLOCKS * sizeof *s->b, 64));
+        } else {
+            s->b = big_map(BIG_ALIGN, &s->bytes);
+            s->n = s->bytes / sizeof *s->b;
+        }
+        if (!s->b) {
+            free(s);
+            return NULL;
+        }
         s->next = m->slabs;
         m->slabs = s;
-        for (size_t i = 0; i < SLAB_BLOCKS; i++) {
+        m->nslabs++;
+        for (size_t i = s->n; i-- > 0;) {
             s->b[i].next = m->spare;
             m->spare = &s->b[i];
         }
@@ -266,7 +354,7 @@ static struct block *block_get(struct jit_execmem *m)
     struct block *b = m->spare;
     m->spare = b->next;
     memset(b, 0, sizeof *b);
-    b->sn.prio = prio(m);
+    b->prio = prio(m);
     return b;
 }
 
@@ -279,14 +367,34 @@ static void block_put(struct jit_execmem *m, struct block *b)
 static void free_insert(struct jit_execmem *m, struct block *b)
 {
     b->free = true;
-    t_insert(&m->size_root, &b->sn, size_cmp);
+    if (b->size < BIN_LIMIT) {
+        size_t c = b->size / JIT_EXECMEM_GRANULE;
+        b->l = NULL;
+        b->r = m->bin[c];
+        if (b->r)
+            b->r->l = b;
+        m->bin[c] = b;
+        m->binmap[c / 64] |= (uint64_t)1 << (c % 64);
+    } else {
+        t_insert(&m->size_root, b);
+    }
     m->bytes_free += b->size;
     m->free_ranges++;
 }
 
 static void free_remove(struct jit_execmem *m, struct block *b)
 {
-    t_remove(&m->size_root, &b->sn, size_cmp);
+    if (b->size < BIN_LIMIT) {
+        size_t c = b->size / JIT_EXECMEM_GRANULE;
+        if (b->l)
+            b->l->r = b->r;
+        else if (!(m->bin[c] = b->r))
+            m->binmap[c / 64] &= ~((uint64_t)1 << (c % 64));
+        if (b->r)
+            b->r->l = b->l;
+    } else {
+        t_remove(&m->size_root, b);
+    }
     m->bytes_free -= b->size;
     m->free_ranges--;
 }
@@ -344,17 +452,26 @@ static struct block *ht_find(const struct jit_execmem *m, uintptr_t start)
     if (!m->ht_cap)
         return NULL;
     for (size_t i = ht_slot(m, start);; i = (i + 1) & (m->ht_cap - 1)) {
-        struct block *b = m->ht[i];
-        if (!b || b->start == start)
-            return b;
+        const struct hent *e = &m->ht[i];
+        if (!e->b || e->key == start)
+            return e->b;
     }
 }
 
-static void ht_put(struct block **t, size_t cap, size_t slot, struct block *b)
+static void ht_put(struct hent *t, size_t cap, size_t slot, uintptr_t key, struct block *b)
 {
-    while (t[slot])
+    while (t[slot].b)
         slot = (slot + 1) & (cap - 1);
-    t[slot] = b;
+    t[slot].key = key;
+    t[slot].b = b;
+}
+
+static void ht_free(struct hent *t, size_t bytes)
+{
+    if (bytes)
+        munmap(t, bytes);
+    else
+        free(t);
 }
 
 /* Make room for `more` entries (load <= 1/2). */
@@ -362,52 +479,55 @@ static bool ht_reserve(struct jit_execmem *m, size_t more)
 {
     if (2 * (m->ht_n + more) <= m->ht_cap)
         return true;
-    size_t cap = m->ht_cap ? m->ht_cap * 2 : 256;
-    struct block **t = calloc(cap, sizeof *t);
+    size_t cap = m->ht_cap ? m->ht_cap * 2 : 256, bytes = 0;
+    struct hent *t = cap * sizeof *t >= BIG_ALIGN ? big_map(cap * sizeof *t, &bytes)
+                                                  : calloc(cap, sizeof *t);
     if (!t)
         return false;
     size_t old = m->ht_cap;
-    struct block **ot = m->ht;
+    struct hent *ot = m->ht;
     m->ht = t;
     m->ht_cap = cap;
     for (size_t i = 0; i < old; i++)
-        if (ot[i])
-            ht_put(t, cap, ht_slot(m, ot[i]->start), ot[i]);
-    free(ot);
+        if (ot[i].b)
+            ht_put(t, cap, ht_slot(m, ot[i].key), ot[i].key, ot[i].b);
+    ht_free(ot, m->ht_bytes);
+    m->ht_bytes = bytes;
     return true;
 }
 
 static void ht_insert(struct jit_execmem *m, struct block *b)
 {
-    ht_put(m->ht, m->ht_cap, ht_slot(m, b->start), b);
+    ht_put(m->ht, m->ht_cap, ht_slot(m, b->start), b->start, b);
     m->ht_n++;
 }
 
-/* Remove by backward shift: later entries of the probe run move up. */
+/* Remove by backward shift: later entries of the probe run move up (their
+ * keys are in the table: no descriptor is read). */
 static void ht_remove(struct jit_execmem *m, uintptr_t start)
 {
     size_t mask = m->ht_cap - 1, i = ht_slot(m, start);
-    while (m->ht[i]->start != start)
+    while (m->ht[i].key != start)
         i = (i + 1) & mask;
-    for (size_t j = (i + 1) & mask; m->ht[j]; j = (j + 1) & mask) {
-        size_t home = ht_slot(m, m->ht[j]->start);
+    for (size_t j = (i + 1) & mask; m->ht[j].b; j = (j + 1) & mask) {
+        size_t home = ht_slot(m, m->ht[j].key);
         /* m->ht[j] may fill the hole at i unless its home lies in (i, j]. */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             m->ht[i] = m->ht[j];
             i = j;
         }
     }
-    m->ht[i] = NULL;
+    m->ht[i].b = NULL;
     m->ht_n--;
 }
 
 static void start_set(struct block *b, bool on)
 {
-    size_t g = (size_t)(b->start - (uintptr_t)b->r->rx) / JIT_EXECMEM_GRANULE;
+    size_t g = (size_t)(b->start - (uintptr_t)b->reg->rx) / JIT_EXECMEM_GRANULE;
     if (on)
-        b->r->starts[g / 64] |= (uint64_t)1 << (g % 64);
+        b->reg->starts[g / 64] |= (uint64_t)1 << (g % 64);
     else
-        b->r->starts[g / 64] &= ~((uint64_t)1 << (g % 64));
+        b->reg->starts[g / 64] &= ~((uint64_t)1 << (g % 64));
 }
 
 /* Start of the block holding rx address p of region r: the last start bit at
@@ -446,7 +566,6 @@ static void region_unmap(struct jit_execmem *m, struct region *r)
     if (r->rw != r->rx)
         munmap(r->rw, r->size);
     free(r->wcount);
-    free(r->starts);
     m->reserved -= r->size;
     free(r);
 }
@@ -506,17 +625,14 @@ static enum jit_err region_new(struct jit_execmem *m, size_t size, struct region
     }
     if (!ht_reserve(m, 1))
         return JIT_ERR_NO_MEMORY;
-    struct region *r = calloc(1, sizeof *r);
+    struct region *r = calloc(1, sizeof *r + (size / JIT_EXECMEM_GRANULE + 63) / 64 * sizeof(uint64_t));
     struct block *b = block_get(m);
-    uint64_t *starts = calloc((size / JIT_EXECMEM_GRANULE + 63) / 64, sizeof *starts);
-    if (!r || !b || !starts) {
+    if (!r || !b) {
         free(r);
-        free(starts);
         if (b)
             block_put(m, b);
         return JIT_ERR_NO_MEMORY;
     }
-    r->starts = starts;
     r->size = size;
     enum jit_err err = JIT_OK;
     if (m->mode == JIT_EXECMEM_DUAL_MAP) {
@@ -565,7 +681,7 @@ static enum jit_err region_new(struct jit_execmem *m, size_t size, struct region
     jit_icache_flush(r->rw, r->rx, size);
     b->start = (uintptr_t)r->rx;
     b->size = size;
-    b->r = r;
+    b->reg = r;
     r->blocks = b;
     block_index(m, b);
     free_insert(m, b);
@@ -581,7 +697,6 @@ static enum jit_err region_new(struct jit_execmem *m, size_t size, struct region
     return JIT_OK;
 fail:
     free(r->wcount);
-    free(r->starts);
     free(r);
     block_put(m, b);
     return err;
@@ -630,7 +745,7 @@ static enum jit_err publish(struct jit_execmem *m, struct region *r, size_t off,
 
 static size_t off_of(const struct block *b)
 {
-    return (size_t)(b->start - (uintptr_t)b->r->rx);
+    return (size_t)(b->start - (uintptr_t)b->reg->rx);
 }
 
 /* Live block [start, start+size) out of free block b; lead and tail are
@@ -639,14 +754,21 @@ static size_t off_of(const struct block *b)
 static void carve(struct jit_execmem *m, struct block *b, uintptr_t start, size_t size,
                   struct block *lead, struct block *tail, struct jit_code *out)
 {
-    struct region *r = b->r;
+    struct region *r = b->reg;
     uintptr_t end = b->start + b->size;
+    if (start + size < end) {
+        /* The tail's hash slot and start bit, likely cold: fetch them while
+         * the tree work below runs. */
+        size_t g = (size_t)(start + size - (uintptr_t)r->rx) / JIT_EXECMEM_GRANULE;
+        __builtin_prefetch(&m->ht[ht_slot(m, start + size)], 1, 3);
+        __builtin_prefetch(&r->starts[g / 64], 1, 3);
+    }
     free_remove(m, b);
     b->free = false;
     if (start > b->start) { /* free piece before the aligned start */
         lead->start = b->start;
         lead->size = start - b->start;
-        lead->r = r;
+        lead->reg = r;
         lead->prev = b->prev;
         lead->next = b;
         if (b->prev)
@@ -666,7 +788,7 @@ static void carve(struct jit_execmem *m, struct block *b, uintptr_t start, size_
     if (start + size < end) {
         tail->start = start + size;
         tail->size = end - tail->start;
-        tail->r = r;
+        tail->reg = r;
         tail->prev = b;
         tail->next = b->next;
         if (b->next)
@@ -694,23 +816,38 @@ static bool fit(const struct block *b, size_t size, size_t align, uintptr_t *sta
     return true;
 }
 
-/* Best fit: the smallest free range that holds the request, lowest address
- * among equals. Every block start is granule-aligned, so with the default
- * alignment the first candidate fits; a larger alignment tries a few more
- * and then asks for size + align - granule, which always fits. */
+/* Best fit: the smallest free range that holds the request; among equals,
+ * the most recently freed one below BIN_LIMIT bytes (a bin is a LIFO list),
+ * the lowest address from BIN_LIMIT up (the tree). Every block start is
+ * granule-aligned, so with the default alignment the first candidate fits;
+ * a larger alignment tries a few more and then asks for
+ * size + align - granule, which always fits. */
 static struct block *find_fit(const struct jit_execmem *m, size_t size, size_t align,
                               uintptr_t *start)
 {
-    struct block *b = size_ge(m, size, 0);
-    for (int tries = 0; b && tries < 8; tries++) {
+    struct block *b;
+    if (align <= JIT_EXECMEM_GRANULE) {
+        b = free_ge(m, size);
+        return b && fit(b, size, align, start) ? b : NULL;
+    }
+    /* A few candidates from the smallest size up: the bins' lists, then the tree. */
+    int tries = 0;
+    for (size_t c = size / JIT_EXECMEM_GRANULE; c < BINS && tries < 8; c++) {
+        if (!(b = bin_ge(m, c)))
+            break;
+        c = b->size / JIT_EXECMEM_GRANULE;
+        for (; b && tries < 8; b = b->r, tries++)
+            if (fit(b, size, align, start))
+                return b;
+    }
+    b = size_ge(m, size, 0);
+    for (tries = 0; b && tries < 8; tries++) {
         if (fit(b, size, align, start))
             return b;
         b = size_ge(m, b->size, b->start + 1);
     }
-    if (align > JIT_EXECMEM_GRANULE && (b = size_ge(m, size + align - JIT_EXECMEM_GRANULE, 0)) &&
-        fit(b, size, align, start))
-        return b;
-    return NULL;
+    b = free_ge(m, size + align - JIT_EXECMEM_GRANULE);
+    return b && fit(b, size, align, start) ? b : NULL;
 }
 
 enum jit_err jit_execmem_alloc(struct jit_execmem *mem, size_t size, size_t align, struct jit_code *out)
@@ -764,7 +901,7 @@ static void unlink_block(struct jit_execmem *m, struct block *b)
     if (b->prev)
         b->prev->next = b->next;
     else
-        b->r->blocks = b->next;
+        b->reg->blocks = b->next;
     if (b->next)
         b->next->prev = b->prev;
     start_set(b, false);
@@ -776,6 +913,14 @@ enum jit_err jit_execmem_free(struct jit_execmem *mem, void *rx)
 {
     if (!mem || !rx)
         return JIT_ERR_INVALID_ARG;
+    /* With one view (RWX, mprotect) the bytes the trap fill will write are
+     * at rx: start fetching its first lines (and their page translation)
+     * while the lookup below runs. A prefetch never faults, so a bad rx is
+     * harmless. */
+    if (mem->mode != JIT_EXECMEM_DUAL_MAP) {
+        __builtin_prefetch(rx, 1, 0);
+        __builtin_prefetch((char *)rx + 64, 1, 0);
+    }
     pthread_mutex_lock(&mem->lock);
     enum jit_err e = JIT_OK;
     struct block *b = block_at(mem, (uintptr_t)rx);
@@ -791,38 +936,50 @@ enum jit_err jit_execmem_free(struct jit_execmem *mem, void *rx)
         e = JIT_ERR_NOT_OWNED; /* interior pointer */
         goto out;
     }
-    struct region *r = b->r;
-    size_t off = off_of(b);
+    /* RWX mode writes the trap through rx and needs nothing of the region
+     * (one cache miss fewer); dual map needs its rw view, mprotect mode its
+     * page counts. */
+    struct region *r = NULL;
+    size_t off = 0;
+    uint8_t *rw = rx;
+    if (mem->mode != JIT_EXECMEM_RWX) {
+        r = b->reg;
+        off = off_of(b);
+        rw = r->rw + off;
+    }
+    /* The neighbours' states before the fill: their descriptors load while
+     * the fill runs instead of after it. */
+    struct block *nb = b->next && b->next->free ? b->next : NULL;
+    struct block *pb = b->prev && b->prev->free ? b->prev : NULL;
     /* Trap-fill first, so a stray call into the freed range traps at once. */
     if (mem->mode == JIT_EXECMEM_MPROTECT)
         e = pages_write(mem, r, off, b->size, true);
     if (e == JIT_OK) {
-        jit_arch_trap_fill(r->rw + off, b->size);
+        jit_arch_trap_fill(rw, b->size);
         if (mem->mode == JIT_EXECMEM_MPROTECT)
             e = pages_write(mem, r, off, b->size, false);
-        enum jit_err fe = publish(mem, r, off, b->size);
+        enum jit_err fe = r ? publish(mem, r, off, b->size) : jit_icache_flush(rw, rx, b->size);
         if (e == JIT_OK)
             e = fe;
     }
     mem->in_use -= b->size;
     mem->allocations--;
-    if (b->next && b->next->free) {
-        struct block *n = b->next;
-        free_remove(mem, n);
-        b->size += n->size;
-        unlink_block(mem, n);
+    if (nb) {
+        free_remove(mem, nb);
+        b->size += nb->size;
+        unlink_block(mem, nb);
     }
-    if (b->prev && b->prev->free) {
-        struct block *p = b->prev;
-        free_remove(mem, p); /* its size (key) changes */
-        p->size += b->size;
+    if (pb) {
+        free_remove(mem, pb); /* its size (key) changes */
+        pb->size += b->size;
         unlink_block(mem, b);
-        b = p;
+        b = pb;
     }
     free_insert(mem, b);
-    /* Give a wholly free region back, unless it is the last one. */
-    if (b->size == r->size && mem->nregions > 1)
-        region_release(mem, r);
+    /* Give a wholly free region (its only block: the blocks tile it) back,
+     * unless it is the last one. */
+    if (!b->prev && !b->next && mem->nregions > 1)
+        region_release(mem, b->reg);
 out:
     pthread_mutex_unlock(&mem->lock);
     return e;
@@ -848,7 +1005,7 @@ enum jit_err jit_execmem_query(struct jit_execmem *mem, const void *addr, struct
     enum jit_err e = JIT_ERR_NOT_OWNED;
     struct block *b = live_at(mem, addr, true);
     if (b) {
-        out->rw = b->r->rw + off_of(b);
+        out->rw = b->reg->rw + off_of(b);
         out->rx = (void *)b->start;
         out->size = b->size;
         e = JIT_OK;
@@ -885,7 +1042,7 @@ static enum jit_err live_range(struct jit_execmem *m, void *rx, size_t size, str
     size_t o = (size_t)((uintptr_t)rx - b->start);
     if (size > b->size - o)
         return JIT_ERR_INVALID_ARG;
-    *rp = b->r;
+    *rp = b->reg;
     *off = off_of(b) + o;
     return JIT_OK;
 }
@@ -947,11 +1104,15 @@ void jit_execmem_destroy(struct jit_execmem *mem)
     while (mem->slabs) {
         struct slab *s = mem->slabs;
         mem->slabs = s->next;
+        if (s->bytes)
+            munmap(s->b, s->bytes);
+        else
+            free(s->b);
         free(s);
     }
     free(mem->by_rx);
     free(mem->by_rw);
-    free(mem->ht);
+    ht_free(mem->ht, mem->ht_bytes);
     pthread_mutex_destroy(&mem->lock);
     free(mem);
 }
