@@ -12,8 +12,9 @@ export DEBIAN_FRONTEND=noninteractive
 # Tools `npm ci` itself needs (the addon is built with cmake-js at install time).
 # chromium: the HTML report is tested in a real (headless) browser. perl: `prove`, which
 # test/tap.test.ts compares TAP verdicts with; git: bisect; bsdutils: `script` (tty stages).
-# clang-15/lld-15: the test of the toolchain-version axis runs a second clang beside the default one.
-base=(ca-certificates cmake make ninja-build meson gcc g++ libc6-dev libclang-rt-14-dev clang lld llvm clang-15 lld-15 chromium fonts-noto-color-emoji perl git bsdutils)
+# clang-15/lld-15/llvm-15: the test of the toolchain-version axis runs a second clang beside the default one
+# (llvm-15 for its llvm-ar-15, which the llvm toolchain file names).
+base=(ca-certificates cmake make ninja-build meson gcc g++ libc6-dev libclang-rt-14-dev clang lld llvm clang-15 lld-15 llvm-15 chromium fonts-noto-color-emoji perl git bsdutils)
 missing=()
 for pkg in "${base[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

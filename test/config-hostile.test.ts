@@ -43,9 +43,11 @@ describe('bounded parsing', () => {
     let y = `version: 1\narchitectures:\n${arches}\n${VALID_TAIL}expectations:\n`;
     y += `  - &e { arch: ${names}, status: skip, reason: r }\n`;
     for (let i = 0; i < 300; i++) y += '  - *e\n';
+    // Bounded, not hung: the unbounded expansion (120,000 x the arches) takes minutes; the cap stops it in ~1 s
+    // (a loose bound, as the machine may be busy).
     const t0 = performance.now();
     const e = error(() => parseMatrix(y, join(dir, 'expect-bomb.yaml')));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(e.message).toContain('the expectations expand to more than 100000 entries');
     expect(e.location?.line).toBeGreaterThan(400);
   });
