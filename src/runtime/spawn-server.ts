@@ -260,11 +260,14 @@ let server: SpawnServer | undefined;
 /**
  * The run's spawn server, started on first use; undefined when there is none
  * (MATRIX_SPAWN_SERVER=off, no supervisor binary, or it failed: said once on stderr).
+ * The per-command path gives the same results: same output views, same statuses.
  */
 export function spawnServer(): SpawnServer | undefined {
   if (process.env.MATRIX_SPAWN_SERVER === 'off') return undefined;
   if (server) return server.failure ? undefined : server;
-  const sup = supervisor();
+  // MATRIX_SPAWN_SERVER=/path/to/binary: another server binary (tests: one that fails to start).
+  const override = process.env.MATRIX_SPAWN_SERVER?.startsWith('/') ? process.env.MATRIX_SPAWN_SERVER : undefined;
+  const sup = override ? { path: override } : supervisor();
   if (!('path' in sup)) return undefined; // runCommand warns about the supervisor itself
   server = new SpawnServer(sup.path);
   return server;
