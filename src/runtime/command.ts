@@ -197,7 +197,7 @@ async function runOnServer(spec: CommandSpec, server: SpawnServer, command: stri
     file: spec.file,
     args: spec.args,
     cwd: spec.cwd,
-    env: spec.env ? { ...process.env, ...spec.env } : process.env,
+    env: spec.env,
     timeoutMs: spec.timeoutMs ?? 0,
     graceMs: KILL_GRACE_MS,
     logLimit: Math.max(1024, Math.floor(limit)),
