@@ -141,7 +141,7 @@ export class SpawnServer {
     buf.writeUInt32LE(size, 0);
     buf[4] = 0x53; // 'S'
     buf.writeUInt32LE(id, 5);
-    buf.writeUInt32LE(Math.max(0, Math.min(req.timeoutMs, 2 ** 31 - 1)), 9);
+    buf.writeUInt32LE(Math.max(0, Math.round(Math.min(req.timeoutMs, 2 ** 31 - 1))), 9);
     buf.writeUInt32LE(req.graceMs, 13);
     buf.writeUInt32LE(Math.min(req.logLimit, 2 ** 31), 17);
     buf.writeUInt32LE(1 + req.args.length, 21);
