@@ -10,7 +10,11 @@
 // usage-hook.js preloaded, which writes getrusage(RUSAGE_SELF) at exit; that is the
 // CPU of the matrix process's own threads only. Its children's CPU (make, the
 // canary compiles, the test programs) is the kernel's count of reaped children
-// (cutime/cstime), printed beside it.
+// (cutime/cstime), printed beside it. The spawn server that starts the commands
+// is part of the orchestrator: it writes its own CPU (the server process and its
+// helpers, apart from the commands they ran) to $MATRIX_SPAWN_SERVER_USAGE when it
+// exits; that is printed apart and added to the orchestrator's CPU, and the
+// commands' CPU it counted is added to the children's.
 //
 // Flags: --arches N, --toolchains M (default 50 x 20), --rounds R (render rounds,
 // default 5), --json (one JSON line at the end), --keep (keep the temp dir).
@@ -41,18 +45,49 @@ export const TARGETS = {
   renderMs: 2000,
 };
 
+/** What the spawn server wrote when it exited (native/supervise/supervise.c, write_usage_file). */
+export interface ServerUsageFile {
+  serverUserUs: number;
+  serverSystemUs: number;
+  helperUserUs: number;
+  helperSystemUs: number;
+  commandUserUs: number;
+  commandSystemUs: number;
+  helpers: number;
+  maxRssKb: number;
+}
+
 interface CliRun {
   code: number | null;
   wallS: number;
   usage: ProcessUsage;
+  /** The spawn server's own CPU (s): the server process, and its helpers; undefined when no server ran. */
+  server?: { server: number; helpers: number; commands: number; helperCount: number; maxRss: number };
+  /** Orchestrator CPU (s): the matrix process, and the spawn server with its helpers. */
+  orchestratorCpu: number;
+  /** CPU (s) of the commands: those the matrix process reaped, and those the server's helpers did. */
+  childCpu: number;
 }
 
-function runCli(matrixFile: string, outDir: string, cacheDir: string, dir: string, name: string): CliRun {
+async function readServerUsage(file: string): Promise<ServerUsageFile | undefined> {
+  // The server writes it after the CLI has exited (it sees EOF then): give it a moment.
+  for (let i = 0; i < 100; i++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as ServerUsageFile;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return undefined;
+}
+
+async function runCli(matrixFile: string, outDir: string, cacheDir: string, dir: string, name: string): Promise<CliRun> {
   const usageFile = join(dir, `${name}.usage.json`);
+  const serverFile = join(dir, `${name}.server.json`);
   const log = openSync(join(dir, `${name}.log`), 'w');
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', HOOK, CLI, 'run', '--config', matrixFile, '--out', outDir], {
-    env: { ...process.env, MATRIX_CACHE_DIR: cacheDir, MATRIX_BENCH_USAGE: usageFile, CI: 'true' },
+    env: { ...process.env, MATRIX_CACHE_DIR: cacheDir, MATRIX_BENCH_USAGE: usageFile, MATRIX_SPAWN_SERVER_USAGE: serverFile, CI: 'true' },
     stdio: ['ignore', log, log],
   });
   const wallS = (performance.now() - t0) / 1000;
@@ -64,7 +99,16 @@ function runCli(matrixFile: string, outDir: string, cacheDir: string, dir: strin
   } catch {
     throw new Error(`the ${name} run wrote no usage (exit ${r.status}); its output is in ${join(dir, `${name}.log`)}`);
   }
-  return { code: r.status, wallS, usage };
+  const su = await readServerUsage(serverFile);
+  const server = su && {
+    server: (su.serverUserUs + su.serverSystemUs) / 1e6,
+    helpers: (su.helperUserUs + su.helperSystemUs) / 1e6,
+    commands: (su.commandUserUs + su.commandSystemUs) / 1e6,
+    helperCount: su.helpers,
+    maxRss: su.maxRssKb * 1024,
+  };
+  const orchestratorCpu = usage.selfCpu + (server ? server.server + server.helpers : 0);
+  return { code: r.status, wallS, usage, server, orchestratorCpu, childCpu: usage.childCpu + (server?.commands ?? 0) };
 }
 
 const median = (xs: number[]): number => {
@@ -174,7 +218,7 @@ export async function engineBench(argv: string[]): Promise<number> {
     const cells = shape.arches * shape.toolchains;
     process.stderr.write(`engine bench: ${shape.arches} x ${shape.toolchains} = ${cells} cells in ${dir} (cold, then warm)\n`);
 
-    const cold = runCli(matrixFile, outDir, cacheDir, dir, 'cold');
+    const cold = await runCli(matrixFile, outDir, cacheDir, dir, 'cold');
     const results = await readResults(join(outDir, 'status.json'));
     // The run must be the one planned: every cell, the planned failures and nothing else.
     const failures = plannedFailures(shape);
@@ -182,29 +226,33 @@ export async function engineBench(argv: string[]): Promise<number> {
     const got = { total: results.cells.length, fail: results.summary.fail, xfail: results.summary.xfail, skip: results.summary.skip, pass: results.summary.pass };
     const asPlanned = JSON.stringify(want) === JSON.stringify(got) && cold.code === 1;
     const sizes = reportSizes(outDir);
-    const warm = runCli(matrixFile, outDir, cacheDir, dir, 'warm');
+    const warm = await runCli(matrixFile, outDir, cacheDir, dir, 'warm');
     const warmResults = await readResults(join(outDir, 'status.json'));
     const cached = warmResults.cells.filter((c) => c.cached).length;
 
     const render = await timeRendering(results, rounds, join(dir, 'render'));
     const browser = await timeBrowserLoad(join(outDir, 'index.html'), rounds);
     const ran = results.cells.filter((c) => c.stages.length > 0).length;
-    const cpuPerCellMs = (cold.usage.selfCpu / cells) * 1000;
-    const warmCpuPerCellMs = (warm.usage.selfCpu / cells) * 1000;
+    const cpuPerCellMs = (cold.orchestratorCpu / cells) * 1000;
+    const warmCpuPerCellMs = (warm.orchestratorCpu / cells) * 1000;
     const peak = Math.max(cold.usage.maxRss, warm.usage.maxRss);
 
     const met = (ok: boolean): string => (ok ? 'met' : 'MISSED');
     const rows: [string, string, string][] = [
       ['cells', `${cells}`, `${ran} ran: ${got.pass} pass, ${got.fail} fail, ${got.xfail} xfail, ${got.skip} skip; ${asPlanned ? 'as planned' : `NOT as planned (want ${JSON.stringify(want)}, exit ${cold.code})`}`],
       ['cold wall', `${cold.wallS.toFixed(1)} s`, `the CLI, ${os.availableParallelism()} jobs`],
-      ['orchestrator CPU', `${cold.usage.selfCpu.toFixed(2)} s`, `user ${cold.usage.selfUser.toFixed(2)} s + system ${cold.usage.selfSystem.toFixed(2)} s; the matrix process alone`],
+      ['orchestrator CPU', `${cold.orchestratorCpu.toFixed(2)} s`, cold.server ? 'the matrix process and the spawn server (with its helpers)' : 'the matrix process (no spawn server ran)'],
       ['  per cell', `${cpuPerCellMs.toFixed(2)} ms`, `target < ${TARGETS.cpuPerCellMs} ms: ${met(cpuPerCellMs < TARGETS.cpuPerCellMs)}`],
+      ['  matrix process', `${cold.usage.selfCpu.toFixed(2)} s`, `user ${cold.usage.selfUser.toFixed(2)} s + system ${cold.usage.selfSystem.toFixed(2)} s = ${((cold.usage.selfCpu / cells) * 1000).toFixed(2)} ms per cell`],
+      ...(cold.server
+        ? [['  spawn server', `${(cold.server.server + cold.server.helpers).toFixed(2)} s`, `server process ${cold.server.server.toFixed(2)} s + ${cold.server.helperCount} helpers ${cold.server.helpers.toFixed(2)} s = ${(((cold.server.server + cold.server.helpers) / cells) * 1000).toFixed(2)} ms per cell; peak RSS ${mb(cold.server.maxRss)}`] as [string, string, string]]
+        : []),
       ...(cold.usage.threads
         ? [['  by thread', `${cold.usage.threads.main.toFixed(1)} s`, `main thread; libuv pool (file I/O) ${cold.usage.threads.libuv.toFixed(1)} s, V8 helpers ${cold.usage.threads.other.toFixed(1)} s`] as [string, string, string]]
         : []),
-      ['children CPU', `${cold.usage.childCpu.toFixed(1)} s`, 'make, canary compiles, runner checks, test programs'],
+      ['children CPU', `${cold.childCpu.toFixed(1)} s`, 'make, canary compiles, runner checks, test programs'],
       ['peak RSS', mb(peak), `= ${mib(peak)}; cold ${mb(cold.usage.maxRss)}, warm ${mb(warm.usage.maxRss)}; target < ${mb(TARGETS.peakRssBytes)}: ${met(peak < TARGETS.peakRssBytes)}`],
-      ['warm wall', `${warm.wallS.toFixed(2)} s`, `${cached}/${cells} cached, reports written; CPU ${warm.usage.selfCpu.toFixed(2)} s = ${warmCpuPerCellMs.toFixed(2)} ms per cell`],
+      ['warm wall', `${warm.wallS.toFixed(2)} s`, `${cached}/${cells} cached, reports written; CPU ${warm.orchestratorCpu.toFixed(2)} s = ${warmCpuPerCellMs.toFixed(2)} ms per cell`],
       ['render, 4 reports', `${render.all.toFixed(0)} ms`, `median of ${rounds} (first, cold: ${render.first.toFixed(0)} ms); target < ${TARGETS.renderMs} ms: ${met(render.all < TARGETS.renderMs)}`],
       ...REPORT_FORMATS.map((f): [string, string, string] => [`  ${REPORT_FILES[f]}`, `${render.perFormat[f].toFixed(0)} ms`, '']),
       ['writeReports', `${render.write.toFixed(0)} ms`, 'render + write + fsync + rename, median'],

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { loadMatrixFileWithHash } from '../matrix/config.js';
+import { spawnServerUsage } from '../runtime/spawn-server.js';
 import { runMatrix } from '../stages/run-matrix.js';
 import type { RunOptions } from '../stages/context.js';
 
@@ -34,12 +35,17 @@ async function main(): Promise<void> {
 
   const selfBefore = process.cpuUsage();
   const childBefore = childCpuSeconds();
+  // The commands run under the spawn server (not reaped by this process): its counts are added.
+  const serverBefore = spawnServerUsage();
   const t0 = performance.now();
   const cold = await runMatrix({ config, matrixHash: hash, selection: {}, options, cacheDir });
   const coldWall = (performance.now() - t0) / 1000;
-  const childCpu = childCpuSeconds() - childBefore;
+  const serverAfter = spawnServerUsage();
+  const serverDelta = (k: 'serverUs' | 'helperUs' | 'commandUs') => ((serverAfter?.[k] ?? 0) - (serverBefore?.[k] ?? 0)) / 1e6;
+  const childCpu = childCpuSeconds() - childBefore + serverDelta('commandUs');
   const self = process.cpuUsage(selfBefore);
-  const selfCpu = (self.user + self.system) / 1e6;
+  // The spawn server and its helpers are the orchestrator too.
+  const selfCpu = (self.user + self.system) / 1e6 + serverDelta('serverUs') + serverDelta('helperUs');
 
   const t1 = performance.now();
   const warm = await runMatrix({ config, matrixHash: hash, selection: {}, options, cacheDir });

@@ -41,6 +41,17 @@ export class CappedOutput {
     }
   }
 
+  /** The view another process kept (the spawn server): its head, its tail and how many bytes it saw. */
+  static fromParts(limit: number, head: Buffer, tail: Buffer, total: number): CappedOutput {
+    const c = new CappedOutput(limit);
+    c.head = head.length ? [head] : [];
+    c.headBytes = head.length;
+    c.tail = tail.length ? [tail] : [];
+    c.tailBytes = tail.length;
+    c.total = total;
+    return c;
+  }
+
   /** Bytes seen in all. */
   get totalBytes(): number {
     return this.total;

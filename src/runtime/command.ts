@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { CappedOutput } from './capped-output.js';
 import { killGroup, signalGroup, type ProcessGroupRegistry } from './process-groups.js';
 import { formatCommand } from './quote.js';
+import { spawnServer, type ServerReply, type SpawnServer } from './spawn-server.js';
 import { supervisor } from './supervisor.js';
 
 export interface CommandSpec {
@@ -73,6 +74,13 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
 
   if (spec.signal?.aborted) {
     return finish({ canceled: true, durationMs: 0 });
+  }
+
+  // The spawn server starts the command (live output needs the per-command path's pipes).
+  const server = spec.onOutput ? undefined : spawnServer();
+  if (server) {
+    const served = await runOnServer(spec, server, command, limit, started);
+    if (served) return served;
   }
 
   const sup = supervisor();
@@ -181,6 +189,70 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
       outputBytes: combined.totalBytes,
     };
   }
+}
+
+/** One command through the spawn server; undefined when it must take the per-command path instead. */
+async function runOnServer(spec: CommandSpec, server: SpawnServer, command: string, limit: number, started: number): Promise<CommandResult | undefined> {
+  const sent = server.request({
+    file: spec.file,
+    args: spec.args,
+    cwd: spec.cwd,
+    env: spec.env,
+    timeoutMs: spec.timeoutMs ?? 0,
+    graceMs: KILL_GRACE_MS,
+    logLimit: Math.max(1024, Math.floor(limit)),
+    logPath: spec.logPath ?? '',
+    header: `$ ${command}\n# cwd: ${spec.cwd}\n`,
+  });
+  if (!sent) return undefined;
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    server.cancel(sent.id);
+  };
+  const key = {};
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+  spec.registry?.addKiller(key, () => server.killNow(sent.id));
+  let reply: ServerReply | 'fallback';
+  try {
+    reply = await sent.reply;
+  } finally {
+    spec.signal?.removeEventListener('abort', onAbort);
+    spec.registry?.deleteKiller(key);
+  }
+  if (reply === 'fallback') return undefined;
+  const durationMs = Math.round(performance.now() - started);
+  if (reply.kind === 'lost') {
+    // The server died under the command: no status, and no log unless written here.
+    const status = describeEnd(undefined, undefined, false, aborted, reply.message);
+    if (spec.logPath) {
+      await mkdir(dirname(spec.logPath), { recursive: true });
+      await writeFile(spec.logPath, `$ ${command}\n# cwd: ${spec.cwd}\n# ${status}\n`);
+    }
+    return { command, cwd: spec.cwd, durationMs, timedOut: false, canceled: aborted, spawnError: aborted ? undefined : reply.message, stdout: '', output: '', logPath: spec.logPath, logTruncated: false, outputBytes: 0 };
+  }
+  if (reply.logErrno) {
+    const code = Object.entries(osConstants.errno).find(([, n]) => n === reply.logErrno)?.[0] ?? `errno ${reply.logErrno}`;
+    throw Object.assign(new Error(`${code}: ${reply.message.toLowerCase()}, open '${spec.logPath}'`), { errno: -reply.logErrno, code, syscall: 'open', path: spec.logPath });
+  }
+  const timedOut = reply.timedOut;
+  const canceled = !timedOut && (reply.canceled || aborted);
+  const combined = CappedOutput.fromParts(limit, reply.head, reply.tail, reply.totalBytes);
+  return {
+    command,
+    cwd: spec.cwd,
+    durationMs,
+    exitCode: reply.kind === 'exit' ? reply.code : undefined,
+    signal: reply.kind === 'signal' ? signalName(reply.code) : undefined,
+    timedOut,
+    canceled,
+    spawnError: reply.kind === 'spawn-error' && !timedOut && !canceled ? reply.message : undefined,
+    stdout: CappedOutput.fromParts(limit, reply.stdoutHead, reply.stdoutTail, reply.stdoutBytes).toString(),
+    output: combined.toString(),
+    logPath: spec.logPath,
+    logTruncated: combined.truncated,
+    outputBytes: reply.totalBytes,
+  };
 }
 
 export function describeEnd(exitCode: number | undefined, signal: string | undefined, timedOut: boolean, canceled: boolean, spawnError?: string): string {

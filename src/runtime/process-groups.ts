@@ -2,6 +2,7 @@
 // itself in its own process group (detached). Signalling the supervisor kills
 // the command's whole tree, including descendants that left the group with
 // setsid(); without a supervisor (no C compiler) the process group is killed.
+// Commands of the spawn server (spawn-server.ts) are killed by a message to it.
 
 /** Sends `signal` to a process group; false if the group is already gone. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -38,6 +39,8 @@ export async function killGroup(pgid: number, graceMs = 1500): Promise<void> {
 /** The live commands of one run (supervisors or plain process groups), so cancellation can reach all of them. */
 export class ProcessGroupRegistry {
   private readonly groups = new Map<number, 'supervisor' | 'group'>();
+  /** Commands of the spawn server: each a kill-at-once callback. */
+  private readonly killers = new Map<object, () => void>();
 
   add(pgid: number, kind: 'supervisor' | 'group' = 'group'): void {
     this.groups.set(pgid, kind);
@@ -47,8 +50,16 @@ export class ProcessGroupRegistry {
     this.groups.delete(pgid);
   }
 
+  addKiller(key: object, killNow: () => void): void {
+    this.killers.set(key, killNow);
+  }
+
+  deleteKiller(key: object): void {
+    this.killers.delete(key);
+  }
+
   get size(): number {
-    return this.groups.size;
+    return this.groups.size + this.killers.size;
   }
 
   /**
@@ -69,5 +80,7 @@ export class ProcessGroupRegistry {
       }
     }
     this.groups.clear();
+    for (const killNow of this.killers.values()) killNow();
+    this.killers.clear();
   }
 }
