@@ -149,6 +149,20 @@ static int reap(pid_t cmd, int *cmd_status, int *cmd_done) {
     }
 }
 
+/* The signals every mode takes synchronously (sigtimedwait or signalfd):
+ * children ending, the orchestrator's stop requests, and SIGUSR1, the
+ * parent-death signal. */
+static void supervised_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+    sigaddset(set, SIGUSR1);
+}
+
 static int classic_main(int argc, char **argv) {
     if (argc < 5 || strcmp(argv[3], "--") != 0) {
         fprintf(stderr, "usage: matrix-supervise STATUS_FD GRACE_MS -- PROGRAM [ARGS...]\n");
@@ -168,13 +182,7 @@ static int classic_main(int argc, char **argv) {
     }
     /* Signals are blocked and taken synchronously with sigtimedwait: no race between a check and a wait. */
     sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGUSR1);
+    supervised_signals(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
     prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0);
     if (getppid() != orchestrator) stop_request = 2; /* died before PDEATHSIG was armed */
@@ -731,13 +739,7 @@ static void helper_main(int req_fd, int rep_fd, pid_t server) {
     prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0);
     if (getppid() != server) _exit(0);
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGUSR1);
+    supervised_signals(&set);
     h_sig = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (h_sig < 0) _exit(125);
     getrusage(RUSAGE_SELF, &h_prev_self);
@@ -918,13 +920,7 @@ static int server_main(int argc, char **argv) {
     pid_t orchestrator = getppid();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGUSR1);
+    supervised_signals(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
